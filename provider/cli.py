@@ -1,0 +1,166 @@
+"""The `objectcopy` command: one-off copies with the same engine the Pulumi resources use.
+
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 a precondition failed (nothing was copied).
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+from datetime import datetime, timezone
+from email.utils import parsedate_to_datetime
+
+from . import __version__, transfer, urls
+from .stores import open_store
+from .stores.base import ObjectCopyError, SourceConditions, UsageError, WriteOptions
+
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PRECONDITION = 0, 1, 2, 3
+
+
+def parse_when(text: str, field: str) -> datetime:
+    """RFC 1123 (`Wed, 21 Oct 2026 07:28:00 GMT`) or ISO 8601 (`2026-10-21T07:28:00Z`); no zone means UTC."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            raise UsageError(f"{field}: {text!r} is not a date; use ISO 8601 (2026-10-21T07:28:00Z) or "
+                             "RFC 1123 (Wed, 21 Oct 2026 07:28:00 GMT)") from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
+def parse_meta(items: list[str]) -> dict[str, str]:
+    meta = {}
+    for item in items or []:
+        key, sep, value = item.partition("=")
+        if not sep or not key.strip():
+            raise UsageError(f"--meta: {item!r} must be KEY=VALUE")
+        meta[key.strip().lower()] = value
+    return meta
+
+
+def _url(text: str, field: str, **kw) -> urls.ObjectURL:
+    try:
+        return urls.parse(text, field=field, **kw)
+    except urls.URLError as e:
+        raise UsageError(str(e)) from None
+
+
+def cmd_cp(args) -> int:
+    src = _url(args.src, "SRC")
+    dst = _url(args.dst, "DST", allow_prefix=True)
+    if dst.is_prefix:  # `cp s3://a/x.bin file:///tmp/` copies into the folder, keeping the name
+        dst = dst.with_key(dst.key + src.basename)
+    meta = parse_meta(args.meta)
+    conditions = SourceConditions(
+        if_match=args.if_match, if_none_match=args.if_none_match,
+        if_modified_since=parse_when(args.if_modified_since, "--if-modified-since") if args.if_modified_since else None,
+        if_unmodified_since=(parse_when(args.if_unmodified_since, "--if-unmodified-since")
+                             if args.if_unmodified_since else None))
+    options = WriteOptions(metadata_directive=args.metadata_directive, metadata=meta, content_type=args.content_type,
+                           overwrite=not args.no_overwrite)
+    result = transfer.copy_object(src, dst, conditions=conditions, options=options,
+                                  source_version_id=args.version_id)
+    if args.json:
+        print(json.dumps(result.to_json()))
+    else:
+        d = result.destination
+        print(f"copied {result.source.url} -> {d.url} ({d.size} bytes, etag {d.etag}, {result.method})")
+    return EXIT_OK
+
+
+def cmd_head(args) -> int:
+    url = _url(args.url, "URL")
+    info = open_store(url).head(url, version_id=args.version_id)
+    if args.json:
+        print(json.dumps(info.to_json()))
+    else:
+        for key, value in info.to_json().items():
+            if value not in (None, {}):
+                print(f"{key}: {value}")
+    return EXIT_OK
+
+
+def cmd_rm(args) -> int:
+    url = _url(args.url, "URL")
+    open_store(url).delete(url, if_match=args.if_match, version_id=args.version_id)
+    print(f"deleted {url}")
+    return EXIT_OK
+
+
+def cmd_ls(args) -> int:
+    prefix = _url(args.prefix, "URL-PREFIX", allow_prefix=True)
+    for info in open_store(prefix).list(prefix):
+        if args.json:
+            print(json.dumps(info.to_json()))
+        else:
+            when = info.last_modified.strftime("%Y-%m-%d %H:%M:%S") if info.last_modified else "-" * 19
+            print(f"{when} {info.size:>14} {info.etag or '-':<34} {info.url}")
+    return EXIT_OK
+
+
+def build_parser() -> argparse.ArgumentParser:
+    common = argparse.ArgumentParser(add_help=False)
+    # SUPPRESS: a subcommand's default must not reset a --verbose given before the subcommand
+    common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
+                        help="show each request, secrets redacted")
+    parser = argparse.ArgumentParser(prog="objectcopy", parents=[common],
+                                     description="Copy objects between S3, Swift and local files.")
+    parser.add_argument("--version", action="version", version=f"objectcopy {__version__}")
+    sub = parser.add_subparsers(dest="command", required=True)
+
+    cp = sub.add_parser("cp", parents=[common], help="copy one object")
+    cp.add_argument("src")
+    cp.add_argument("dst")
+    cp.add_argument("--if-match", metavar="ETAG", help="copy only if the source has this ETag")
+    cp.add_argument("--if-none-match", metavar="ETAG", help="copy only if the source does not have this ETag")
+    cp.add_argument("--if-unmodified-since", metavar="DATE", help="RFC 1123 or ISO 8601")
+    cp.add_argument("--if-modified-since", metavar="DATE", help="RFC 1123 or ISO 8601")
+    cp.add_argument("--metadata-directive", default="COPY", type=str.upper, choices=["COPY", "REPLACE"])
+    cp.add_argument("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)")
+    cp.add_argument("--content-type", metavar="TYPE")
+    cp.add_argument("--no-overwrite", action="store_true", help="copy only if the destination does not exist")
+    cp.add_argument("--version-id", metavar="ID", help="copy this version of the source")
+    cp.add_argument("--json", action="store_true")
+    cp.set_defaults(func=cmd_cp)
+
+    head = sub.add_parser("head", parents=[common], help="show an object's ETag, size and metadata")
+    head.add_argument("url")
+    head.add_argument("--version-id", metavar="ID")
+    head.add_argument("--json", action="store_true")
+    head.set_defaults(func=cmd_head)
+
+    rm = sub.add_parser("rm", parents=[common], help="delete one object")
+    rm.add_argument("url")
+    rm.add_argument("--if-match", metavar="ETAG", help="delete only if the object still has this ETag")
+    rm.add_argument("--version-id", metavar="ID")
+    rm.set_defaults(func=cmd_rm)
+
+    ls = sub.add_parser("ls", parents=[common], help="list objects under a prefix")
+    ls.add_argument("prefix")
+    ls.add_argument("--json", action="store_true")
+    ls.set_defaults(func=cmd_ls)
+    return parser
+
+
+def main(argv: list[str] | None = None) -> int:
+    args = build_parser().parse_args(argv)
+    if getattr(args, "verbose", False):
+        logging.basicConfig(level=logging.DEBUG, format="%(message)s", stream=sys.stderr)
+        logging.getLogger("urllib3").setLevel(logging.WARNING)
+    try:
+        return args.func(args)
+    except ObjectCopyError as e:
+        print(f"objectcopy: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("objectcopy: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

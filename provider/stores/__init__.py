@@ -1,0 +1,17 @@
+"""One module per storage API, each implementing the Store protocol in base.py."""
+from __future__ import annotations
+
+from importlib import import_module
+
+from .. import profiles
+from ..urls import ObjectURL
+from .base import Store
+
+# scheme -> module with from_profile(Profile) -> Store; imported on first use
+MODULES = {"s3": "s3", "swift": "swift", "file": "local"}
+
+
+def open_store(url: ObjectURL) -> Store:
+    """The store for a URL, with its profile, endpoint and credentials resolved now."""
+    module = import_module(f"{__name__}.{MODULES[url.scheme]}")
+    return module.from_profile(profiles.resolve(url))

@@ -1,0 +1,236 @@
+"""The Store protocol every storage backend implements, the data it exchanges, and the shared error types.
+
+A store is a thin adapter over one storage API. What differs between vendors (limits, which copy conditions the
+server honours, how ETags look) is data in `Capabilities` and `Limits`, so transfer code can ask instead of
+assuming (rclone's optional interfaces; its provider quirk tables).
+"""
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import BinaryIO, Iterable, Iterator, Mapping, Protocol, runtime_checkable
+
+from ..urls import ObjectURL
+
+GiB = 1024**3
+MiB = 1024**2
+
+
+# --- errors -----------------------------------------------------------------------------------------------------
+class ObjectCopyError(Exception):
+    """Base of every error this package raises on purpose. `str()` is one line a user can act on."""
+
+    exit_code = 1
+
+
+class UsageError(ObjectCopyError):
+    """The caller asked for something malformed: a URL, an option, a profile."""
+
+    exit_code = 2
+
+
+class ConfigError(UsageError):
+    """A profile or credential could not be resolved."""
+
+
+class StoreError(ObjectCopyError):
+    """A store answered with an error. `status` and `code` are the vendor's, kept for messages and mapping."""
+
+    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
+                 request_id: str | None = None):
+        super().__init__(message)
+        self.status = status
+        self.code = code
+        self.request_id = request_id
+
+
+class NotFound(StoreError):
+    pass
+
+
+class PreconditionFailed(StoreError):
+    exit_code = 3
+
+
+class AccessDenied(StoreError):
+    pass
+
+
+class BadRequest(StoreError):
+    pass
+
+
+class Throttled(StoreError):
+    pass
+
+
+class Transient(StoreError):
+    """A failure worth retrying: 5xx, a reset connection, a timeout."""
+
+
+class CannotCopyHere(StoreError):
+    """The store cannot do this copy server-side (another endpoint, region or account); stream it instead."""
+
+
+# --- data -------------------------------------------------------------------------------------------------------
+def normalize_etag(etag: str | None) -> str | None:
+    """ETags arrive quoted (S3, Swift with RFC-compliant etags, SLO) or bare (plain Swift); compare them bare."""
+    if etag is None:
+        return None
+    etag = etag.strip()
+    if etag.startswith("W/"):
+        etag = etag[2:]
+    return etag.strip('"') or None
+
+
+@dataclass(frozen=True)
+class ObjectInfo:
+    url: ObjectURL
+    size: int
+    etag: str | None
+    last_modified: datetime | None = None
+    content_type: str | None = None
+    metadata: Mapping[str, str] = field(default_factory=dict)  # user metadata, lower-case names without prefix
+    headers: Mapping[str, str] = field(default_factory=dict)   # cache-control, content-disposition, content-encoding
+    version_id: str | None = None
+    storage_class: str | None = None
+    # "multipart" (S3 `-N` ETag), "slo"/"dlo" (Swift manifests): the ETag is not an MD5 of the bytes.
+    composite: str | None = None
+
+    @property
+    def md5(self) -> str | None:
+        """The content MD5 when the ETag is one (single-part, no KMS); None when it cannot be known from HEAD."""
+        if self.composite or not self.etag or len(self.etag) != 32:
+            return None
+        try:
+            int(self.etag, 16)
+        except ValueError:
+            return None
+        return self.etag.lower()
+
+    def to_json(self) -> dict:
+        return {
+            "url": str(self.url),
+            "etag": self.etag,
+            "size": self.size,
+            "last_modified": self.last_modified.isoformat() if self.last_modified else None,
+            "content_type": self.content_type,
+            "metadata": dict(self.metadata),
+            "version_id": self.version_id,
+        }
+
+
+@dataclass(frozen=True)
+class SourceConditions:
+    """Preconditions on the source of a copy or read. An ETag is compared bare (see normalize_etag)."""
+
+    if_match: str | None = None
+    if_none_match: str | None = None
+    if_modified_since: datetime | None = None
+    if_unmodified_since: datetime | None = None
+
+    def __bool__(self) -> bool:
+        return any(getattr(self, f.name) is not None for f in dataclasses.fields(self))
+
+    def merged(self, **overrides) -> "SourceConditions":
+        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+
+    def check(self, info: ObjectInfo) -> None:
+        """Evaluate the conditions against a HEAD, the way the servers do, so a failure is named before any write."""
+        etag = normalize_etag(info.etag)
+        if self.if_match is not None and normalize_etag(self.if_match) != etag:
+            raise PreconditionFailed(
+                f"if-match failed on {info.url}: expected ETag {normalize_etag(self.if_match)}, source has {etag}")
+        if self.if_none_match is not None and normalize_etag(self.if_none_match) in (etag, "*"):
+            raise PreconditionFailed(f"if-none-match failed on {info.url}: source ETag is {etag}")
+        lm = info.last_modified
+        if lm is not None and self.if_unmodified_since is not None and lm > self.if_unmodified_since:
+            raise PreconditionFailed(
+                f"if-unmodified-since failed on {info.url}: source was modified at {lm.isoformat()}, "
+                f"after {self.if_unmodified_since.isoformat()}")
+        if lm is not None and self.if_modified_since is not None and lm <= self.if_modified_since:
+            raise PreconditionFailed(
+                f"if-modified-since failed on {info.url}: source last modified {lm.isoformat()}, "
+                f"not after {self.if_modified_since.isoformat()}")
+
+
+@dataclass(frozen=True)
+class WriteOptions:
+    """What the destination object should carry. metadata_directive COPY keeps the source's metadata and content
+    headers (anything given here is merged over them); REPLACE sets exactly `metadata`, `content_type`, `headers`."""
+
+    metadata_directive: str = "COPY"
+    metadata: Mapping[str, str] = field(default_factory=dict)
+    content_type: str | None = None
+    headers: Mapping[str, str] = field(default_factory=dict)
+    overwrite: bool = True  # False: write only where the destination does not exist
+
+
+CONDITION_NAMES = frozenset({"if_match", "if_none_match", "if_modified_since", "if_unmodified_since"})
+
+
+@dataclass(frozen=True)
+class Capabilities:
+    server_side_copy: bool = True
+    # Source conditions the server itself enforces on a server-side copy. The rest are checked by a HEAD just
+    # before the copy, which leaves a short race the server would have closed.
+    copy_conditions: frozenset[str] = CONDITION_NAMES
+    # The server rejects a conditional copy when an if-match on a multipart (`-N`) ETag should have passed
+    # (Swift's s3api compares against its own MD5): pin with if-unmodified-since on the HEADed Last-Modified.
+    copy_if_match_multipart_etag: bool = True
+    # Whether the server honours if-none-match: * on the destination of a copy, and of a plain write. Where it
+    # does not, transfer HEADs the destination first, which leaves a short race.
+    dest_if_none_match_on_copy: bool = True
+    dest_if_none_match_on_write: bool = True
+    versioning: bool = False
+    tagging: bool = False
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_single_copy: int = 5 * GiB
+    min_part: int = 5 * MiB
+    max_part: int = 5 * GiB
+    max_parts: int = 10_000
+
+
+# --- the protocol ---------------------------------------------------------------------------------------------------
+@runtime_checkable
+class Store(Protocol):
+    """One storage API at one endpoint with one identity. Instances are cheap and hold no sockets; the HTTP layer
+    pools connections per thread."""
+
+    capabilities: Capabilities
+    limits: Limits
+
+    def identity(self) -> tuple:
+        """Two URLs whose stores share an identity can be copied server-side between each other."""
+
+    def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo: ...
+
+    def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]: ...
+
+    def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
+             options: WriteOptions) -> ObjectInfo:
+        """Server-side copy of `src` (as HEADed) to `dst`; raises CannotCopyHere when it cannot."""
+
+    def open(self, url: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
+             version_id: str | None = None, byte_range: tuple[int, int] | None = None) -> BinaryIO:
+        """A readable stream of the object (or the inclusive byte range). The caller closes it."""
+
+    def write(self, url: ObjectURL, body: Iterable[bytes] | BinaryIO | bytes, size: int, *,
+              options: WriteOptions, source: ObjectInfo | None = None) -> ObjectInfo:
+        """Write `size` bytes. With options.overwrite False, fail with PreconditionFailed if the object exists.
+        `source` supplies metadata and content headers for a COPY directive."""
+
+    def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None: ...
+
+
+def resolved_write(options: WriteOptions, source: ObjectInfo | None) -> tuple[dict, str | None, dict]:
+    """(metadata, content_type, content headers) the destination gets, applying the metadata directive."""
+    if options.metadata_directive == "REPLACE" or source is None:
+        return dict(options.metadata), options.content_type, dict(options.headers)
+    # COPY with overrides merges them over the source's, as Swift does natively.
+    return ({**source.metadata, **options.metadata}, options.content_type or source.content_type,
+            {**source.headers, **options.headers})

@@ -1,0 +1,86 @@
+"""Small pieces the HTTP stores share: dates, content headers, and stream adapters for requests."""
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from email.utils import format_datetime, parsedate_to_datetime
+from typing import Iterable, Iterator, Mapping
+
+import requests
+
+CONTENT_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
+CHUNK = 1024 * 1024
+
+
+def content_headers(headers: Mapping[str, str]) -> dict[str, str]:
+    return {name: headers[name] for name in CONTENT_HEADERS if headers.get(name)}
+
+
+def http_date(value: datetime) -> str:
+    return format_datetime(value.astimezone(timezone.utc), usegmt=True)
+
+
+def parse_http_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        return parsedate_to_datetime(value).astimezone(timezone.utc)
+    except (TypeError, ValueError):
+        return None
+
+
+def parse_iso_date(value: str | None) -> datetime | None:
+    if not value:
+        return None
+    try:
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
+
+
+class StreamingBody:
+    """An object's bytes as a file-like stream over a response; close() returns the connection to the pool."""
+
+    def __init__(self, resp: requests.Response):
+        self._resp = resp
+        self.headers = resp.headers
+
+    def read(self, n: int = -1) -> bytes:
+        return self._resp.raw.read(None if n < 0 else n, decode_content=False)
+
+    def __iter__(self) -> Iterator[bytes]:
+        while chunk := self.read(CHUNK):
+            yield chunk
+
+    def close(self) -> None:
+        self._resp.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class SizedStream:
+    """A body of known length for requests: with __len__ it sends Content-Length instead of chunked encoding,
+    which S3 rejects. Fails loudly if the source yields more or fewer bytes than promised."""
+
+    def __init__(self, body, size: int):
+        self._body = body
+        self._size = size
+
+    def __len__(self) -> int:
+        return self._size
+
+    def __iter__(self) -> Iterator[bytes]:
+        sent = 0
+        source: Iterable[bytes] = iter(lambda: self._body.read(CHUNK), b"") if hasattr(self._body, "read") \
+            else self._body
+        for chunk in source:
+            sent += len(chunk)
+            if sent > self._size:
+                raise IOError(f"source produced more than the expected {self._size} bytes")
+            yield chunk
+        if sent != self._size:
+            raise IOError(f"source ended after {sent} of {self._size} bytes")

@@ -1,0 +1,261 @@
+"""OpenStack Swift over its native API, with tempauth v1.0 or Keystone v3 password auth.
+
+A server-side copy is `PUT` with `X-Copy-From`; the copy middleware applies conditional headers to its GET of the
+source, so If-Match pins the source. Swift ETags come bare or quoted; an SLO's is an MD5 of its segments' MD5s.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import threading
+from datetime import datetime
+from typing import Iterator
+from urllib.parse import quote
+
+import requests
+
+from .. import profiles
+from ..http import Request, transport
+from ..urls import ObjectURL
+from .base import (AccessDenied, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, PreconditionFailed,
+                   SourceConditions, WriteOptions, normalize_etag, resolved_write)
+from .common import SizedStream, StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date
+
+# The copy middleware passes conditional headers to its GET of the source, so if-none-match: * cannot guard the
+# destination of a copy; a plain PUT honours it.
+# The proxy itself refuses an if-none-match other than * on a PUT, so that condition is checked by a HEAD.
+CAPABILITIES = Capabilities(dest_if_none_match_on_copy=False, versioning=False,
+                            copy_conditions=frozenset({"if_match", "if_modified_since", "if_unmodified_since"}))
+LIMITS = Limits(max_single_copy=5 * 1024**3 + 2, min_part=1, max_part=5 * 1024**3, max_parts=1000)
+_CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
+                      "if_modified_since": "If-Modified-Since", "if_unmodified_since": "If-Unmodified-Since"}
+
+# (auth url, user, project, region) -> (storage url, token); tokens are per process and never persisted.
+_tokens: dict[tuple, tuple[str, str]] = {}
+_tokens_lock = threading.Lock()
+
+
+def parse_error(resp: requests.Response):
+    if resp.status_code < 300:
+        return None
+    body = b"" if resp.request.method == "HEAD" else resp.content
+    text = body.decode("utf-8", "replace")
+    if "<" in text:  # Swift wraps some errors in a small HTML page
+        text = " ".join(part.split(">")[-1] for part in text.split("<")).strip()
+    code = {404: "NotFound", 412: "PreconditionFailed", 304: "PreconditionFailed", 401: "Unauthorized"}.get(
+        resp.status_code)
+    return code, " ".join(text.split())[:300] or resp.reason or "", resp.headers.get("X-Trans-Id")
+
+
+class SwiftStore:
+    capabilities = CAPABILITIES
+    limits = LIMITS
+
+    def __init__(self, profile: profiles.Profile):
+        self.profile = profile
+        env = os.environ
+        explicit = profile.endpoint_override() or profile.get("auth_url")
+        self.auth_url = (explicit or env.get("ST_AUTH") or env.get("OS_AUTH_URL") or "").rstrip("/")
+        if not self.auth_url:
+            raise ConfigError("no Swift auth URL: set ST_AUTH, ST_USER and ST_KEY (tempauth) or OS_AUTH_URL, "
+                              "OS_USERNAME, OS_PASSWORD and OS_PROJECT_NAME (Keystone v3), or name a profile")
+        tempauth = "/auth/v1" in self.auth_url or (not explicit and bool(env.get("ST_AUTH")))
+        version = str(profile.get("auth_version") or ("1.0" if tempauth else "3"))
+        self.version = version
+        if version.startswith("1"):
+            self.user = profile.get("user") or profile.secret("user", env_default="ST_USER", required=False)
+            self.key = profile.secret("key", env_default="ST_KEY")
+            if not self.user or not self.key:
+                raise ConfigError(f"Swift tempauth at {self.auth_url} needs a user and key: set ST_USER and "
+                                  "ST_KEY, or a profile with user/user_env and key_env")
+            self.project = self.region = None
+        else:
+            self.user = profile.get("username") or profile.secret("username", env_default="OS_USERNAME",
+                                                                  required=False)
+            self.key = profile.secret("password", env_default="OS_PASSWORD")
+            self.project = profile.get("project_name") or env.get("OS_PROJECT_NAME") or env.get("OS_TENANT_NAME")
+            self.region = profile.get("region_name") or env.get("OS_REGION_NAME")
+            if not (self.user and self.key and self.project):
+                raise ConfigError(f"Swift Keystone auth at {self.auth_url} needs OS_USERNAME, OS_PASSWORD and "
+                                  "OS_PROJECT_NAME (or a profile with username, password_env, project_name)")
+        self.storage_url_override = profile.get("storage_url")
+
+    def identity(self) -> tuple:
+        return ("swift", self.auth_url, self.user, self.project)
+
+    # --- auth -----------------------------------------------------------------------------------------------------
+    def _cache_key(self) -> tuple:
+        # The key's digest is part of the cache key, so another key for the same user never reuses a token.
+        return (self.auth_url, self.user, self.project, self.region, hashlib.sha256(self.key.encode()).hexdigest())
+
+    def _auth(self, fresh: bool = False) -> tuple[str, str]:
+        with _tokens_lock:
+            if not fresh and self._cache_key() in _tokens:
+                return _tokens[self._cache_key()]
+        storage_url, token = self._auth_v1() if self.version.startswith("1") else self._auth_v3()
+        storage_url = (self.storage_url_override or storage_url).rstrip("/")
+        with _tokens_lock:
+            _tokens[self._cache_key()] = (storage_url, token)
+        return storage_url, token
+
+    def _auth_v1(self) -> tuple[str, str]:
+        resp = transport().send(
+            Request("GET", self.auth_url, {"X-Auth-User": self.user, "X-Auth-Key": self.key},
+                    context=f"Swift tempauth login at {self.auth_url} as {self.user}"),
+            parse_error=parse_error, verify=self.profile.verify)
+        url, token = resp.headers.get("X-Storage-Url"), resp.headers.get("X-Auth-Token") or resp.headers.get(
+            "X-Storage-Token")
+        if not url or not token:
+            raise AccessDenied(f"Swift tempauth at {self.auth_url} answered without a storage URL or token")
+        return url, token
+
+    def _auth_v3(self) -> tuple[str, str]:
+        base = self.auth_url if self.auth_url.endswith("/v3") else f"{self.auth_url}/v3"
+        env, p = os.environ, self.profile
+        user_domain = p.get("user_domain_name") or env.get("OS_USER_DOMAIN_NAME") or "Default"
+        project_domain = p.get("project_domain_name") or env.get("OS_PROJECT_DOMAIN_NAME") or "Default"
+        body = {"auth": {
+            "identity": {"methods": ["password"], "password": {"user": {
+                "name": self.user, "password": self.key, "domain": {"name": user_domain}}}},
+            "scope": {"project": {"name": self.project, "domain": {"name": project_domain}}}}}
+        resp = transport().send(
+            Request("POST", f"{base}/auth/tokens", {"Content-Type": "application/json"}, json.dumps(body).encode(),
+                    context=f"Keystone login at {base} as {self.user}"),
+            parse_error=parse_error, verify=p.verify)
+        token = resp.headers.get("X-Subject-Token")
+        interface = p.get("interface") or env.get("OS_INTERFACE") or "public"
+        for service in resp.json().get("token", {}).get("catalog", []):
+            if service.get("type") != "object-store":
+                continue
+            for ep in service.get("endpoints", []):
+                if ep.get("interface") == interface and (not self.region or self.region in (
+                        ep.get("region_id"), ep.get("region"))):
+                    return ep["url"], token
+        raise ConfigError(f"Keystone at {base} lists no {interface} object-store endpoint"
+                          + (f" in region {self.region}" if self.region else ""))
+
+    # --- requests -------------------------------------------------------------------------------------------------
+    @staticmethod
+    def _path(container: str, obj: str = "") -> str:
+        path = "/" + quote(container, safe="")
+        return f"{path}/{quote(obj, safe='/')}" if obj else path
+
+    def _send(self, method: str, path: str, *, headers=None, body=None, query: str = "", stream=False,
+              context: str) -> requests.Response:
+        for attempt in (0, 1):
+            storage_url, token = self._auth(fresh=attempt == 1)
+            url = storage_url + path + (f"?{query}" if query else "")
+            req = Request(method, url, {**(headers or {}), "X-Auth-Token": token}, body, stream=stream,
+                          context=context)
+            try:
+                return transport().send(req, parse_error=parse_error, verify=self.profile.verify)
+            except AccessDenied as e:
+                if e.status != 401 or attempt == 1:
+                    raise  # a token can expire between calls: log in again once
+        raise AssertionError("unreachable")
+
+    def _info(self, url: ObjectURL, h) -> ObjectInfo:
+        composite = "slo" if h.get("X-Static-Large-Object", "").lower() == "true" else (
+            "dlo" if h.get("X-Object-Manifest") else None)
+        return ObjectInfo(
+            url=url, size=int(h.get("Content-Length", 0)), etag=normalize_etag(h.get("Etag")),
+            last_modified=parse_http_date(h.get("Last-Modified")), content_type=h.get("Content-Type"),
+            metadata={k[14:].lower(): v for k, v in h.items() if k.lower().startswith("x-object-meta-")},
+            headers=content_headers(h), composite=composite)
+
+    # --- the Store protocol ---------------------------------------------------------------------------------------
+    def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
+        if version_id:
+            raise ConfigError(f"{url}: version ids are not supported for swift:// URLs")
+        resp = self._send("HEAD", self._path(url.bucket, url.key), context=f"HEAD {url}")
+        return self._info(url, resp.headers)
+
+    def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
+        marker = ""
+        while True:
+            query = f"format=json&limit=10000&prefix={quote(prefix.key, safe='')}&marker={quote(marker, safe='')}"
+            resp = self._send("GET", self._path(prefix.bucket), query=query, context=f"list {prefix}")
+            if resp.status_code == 204:
+                return
+            items = resp.json()
+            for item in items:
+                if "subdir" in item:
+                    continue
+                yield ObjectInfo(url=prefix.with_key(item["name"]), size=int(item["bytes"]),
+                                 etag=normalize_etag(item.get("hash")), content_type=item.get("content_type"),
+                                 last_modified=parse_iso_date(item.get("last_modified")))
+            if len(items) < 10000:
+                return
+            marker = items[-1].get("name") or items[-1].get("subdir")
+
+    def _write_headers(self, options: WriteOptions, source: ObjectInfo | None) -> dict[str, str]:
+        metadata, content_type, extra = resolved_write(options, source)
+        headers = {f"X-Object-Meta-{k}": v for k, v in metadata.items()}
+        headers.update(extra)
+        if content_type:
+            headers["Content-Type"] = content_type
+        return headers
+
+    def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
+             options: WriteOptions) -> ObjectInfo:
+        headers = {"X-Copy-From": self._path(src.url.bucket, src.url.key), "Content-Length": "0"}
+        for name, header in _CONDITION_HEADERS.items():
+            value = getattr(conditions, name)
+            if value is not None and name in self.capabilities.copy_conditions:
+                headers[header] = http_date(value) if isinstance(value, datetime) else normalize_etag(value)
+        if options.metadata_directive == "REPLACE":
+            headers["X-Fresh-Metadata"] = "true"
+        if options.metadata_directive == "REPLACE" or options.metadata or options.content_type or options.headers:
+            headers.update(self._write_headers(options, src))
+        resp = self._send("PUT", self._path(dst.bucket, dst.key), headers=headers,
+                          context=f"copy {src.url} to {dst}")
+        metadata, content_type, extra = resolved_write(options, src)
+        return ObjectInfo(url=dst, size=src.size, etag=normalize_etag(resp.headers.get("Etag")),
+                          last_modified=parse_http_date(resp.headers.get("Last-Modified")),
+                          content_type=content_type, metadata=metadata, headers=extra)
+
+    def open(self, url: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
+             version_id: str | None = None, byte_range: tuple[int, int] | None = None) -> StreamingBody:
+        headers = {}
+        for name, header in _CONDITION_HEADERS.items():
+            value = getattr(conditions, name)
+            if value is not None:
+                headers[header] = http_date(value) if isinstance(value, datetime) else normalize_etag(value)
+        if byte_range:
+            headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
+        resp = self._send("GET", self._path(url.bucket, url.key), headers=headers, stream=True,
+                          context=f"GET {url}")
+        return StreamingBody(resp)
+
+    def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
+              source: ObjectInfo | None = None) -> ObjectInfo:
+        headers = self._write_headers(options, source)
+        headers["Content-Length"] = str(size)
+        if not options.overwrite:
+            headers["If-None-Match"] = "*"
+        data = bytes(body) if isinstance(body, (bytes, bytearray)) else SizedStream(body, size)
+        try:
+            resp = self._send("PUT", self._path(url.bucket, url.key), headers=headers, body=data,
+                              context=f"PUT {url}")
+        except PreconditionFailed as e:
+            raise PreconditionFailed(f"{url} already exists and overwrite is off", status=e.status) from None
+        metadata, content_type, extra = resolved_write(options, source)
+        return ObjectInfo(url=url, size=size, etag=normalize_etag(resp.headers.get("Etag")),
+                          last_modified=parse_http_date(resp.headers.get("Last-Modified")),
+                          content_type=content_type, metadata=metadata, headers=extra)
+
+    def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None:
+        if if_match is not None:
+            current = self.head(url)
+            if current.etag != normalize_etag(if_match):
+                raise PreconditionFailed(f"not deleting {url}: its ETag is {current.etag}, "
+                                         f"expected {normalize_etag(if_match)}")
+        try:
+            self._send("DELETE", self._path(url.bucket, url.key), context=f"DELETE {url}")
+        except NotFound:
+            pass  # deleting what is gone succeeds, as on S3
+
+
+def from_profile(profile: profiles.Profile) -> SwiftStore:
+    return SwiftStore(profile)

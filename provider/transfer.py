@@ -1,0 +1,99 @@
+"""Plans and runs one copy: server-side inside one store, streamed between different stores.
+
+Whatever the path, the source is HEADed once, the user's preconditions are checked against that HEAD (so a failure
+is named before anything is written), and the ETag seen is pinned on every request that reads the source
+(s3transfer's CopySourceIfMatch), so what was planned is what is copied.
+"""
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+
+from .stores import open_store
+from .stores.base import (BadRequest, CannotCopyHere, NotFound, ObjectInfo, PreconditionFailed, SourceConditions,
+                          Store, UsageError, WriteOptions)
+from .urls import ObjectURL
+
+
+@dataclass(frozen=True)
+class CopyResult:
+    source: ObjectInfo
+    destination: ObjectInfo
+    method: str  # "server-side" | "streamed"
+
+    def to_json(self) -> dict:
+        d = self.destination
+        return {
+            "source": str(self.source.url), "destination": str(d.url), "etag": d.etag, "size": d.size,
+            "last_modified": d.last_modified.isoformat() if d.last_modified else None,
+            "version_id": d.version_id, "source_etag": self.source.etag,
+            "source_version_id": self.source.version_id, "method": self.method,
+        }
+
+
+class _HashingReader:
+    """Passes a source stream through, keeping its MD5 and length, to check a streamed copy end to end."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.md5 = hashlib.md5()
+        self.length = 0
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._stream.read(n)
+        self.md5.update(chunk)
+        self.length += len(chunk)
+        return chunk
+
+
+def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
+                options: WriteOptions = WriteOptions(), source_version_id: str | None = None) -> CopyResult:
+    src_store = open_store(source)
+    dst_store = src_store if (source.scheme, source.profile) == (destination.scheme, destination.profile) \
+        else open_store(destination)
+    src = src_store.head(source, version_id=source_version_id)
+    conditions.check(src)
+    same_store = src_store.identity() == dst_store.identity()
+    if same_store and (source.bucket, source.key) == (destination.bucket, destination.key) \
+            and options.metadata_directive == "COPY" and source_version_id is None:
+        raise UsageError(f"{source} is both source and destination; use metadata directive REPLACE to rewrite "
+                         "its metadata in place")
+    pinned = conditions.merged(if_match=src.etag)
+    server_side = same_store and dst_store.capabilities.server_side_copy
+    caps = dst_store.capabilities
+    if not options.overwrite and not (caps.dest_if_none_match_on_copy if server_side
+                                      else caps.dest_if_none_match_on_write):
+        _refuse_if_exists(dst_store, destination)
+    if server_side:
+        try:
+            info = dst_store.copy(src, destination, conditions=pinned, options=options)
+            return CopyResult(src, info, "server-side")
+        except CannotCopyHere:
+            pass
+    return CopyResult(src, _stream(src_store, src, dst_store, destination, pinned, options), "streamed")
+
+
+def _refuse_if_exists(store: Store, url: ObjectURL) -> None:
+    # This store cannot make the write itself conditional, so a HEAD decides: a short race remains.
+    try:
+        store.head(url)
+    except NotFound:
+        return
+    raise PreconditionFailed(f"{url} already exists and overwrite is off")
+
+
+def _stream(src_store: Store, src: ObjectInfo, dst_store: Store, dst: ObjectURL, pinned: SourceConditions,
+            options: WriteOptions) -> ObjectInfo:
+    if src.size == 0:
+        return dst_store.write(dst, b"", 0, options=options, source=src)
+    with src_store.open(src.url, conditions=pinned, version_id=src.version_id) as body:
+        reader = _HashingReader(body)
+        info = dst_store.write(dst, reader, src.size, options=options, source=src)
+    digest = reader.md5.hexdigest()
+    expected = [e for e in (src.md5, info.md5) if e]
+    if reader.length != src.size or any(e != digest for e in expected):
+        dst_store.delete(dst)
+        raise BadRequest(f"streamed copy of {src.url} to {dst} failed its integrity check "
+                         f"(read {reader.length} of {src.size} bytes, MD5 {digest}, expected {expected}); "
+                         "the destination was removed")
+    return info

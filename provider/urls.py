@@ -1,0 +1,94 @@
+"""Object addresses: `s3://[PROFILE@]bucket/key`, `swift://[PROFILE@]container/object`, `file:///path`.
+
+Keys are taken literally, as the AWS CLI takes them: no percent-decoding, and `?`, `#`, `%`, `+` and spaces are
+part of the key. That is why this is a small hand parser and not urllib.parse.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+# scheme -> (what the container is called, example). Schemes listed in PLANNED parse but have no store yet.
+SCHEMES = {
+    "s3": ("bucket", "s3://bucket/key"),
+    "swift": ("container", "swift://container/object"),
+    "file": ("path", "file:///absolute/path"),
+}
+PLANNED = {
+    "cos": "cos://bucket-appid/key",
+    "oss": "oss://bucket/key",
+    "oci": "oci://namespace/bucket/object",
+}
+_PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+_BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$")
+
+
+class URLError(ValueError):
+    """A malformed object URL; the message names the problem and the expected form."""
+
+
+@dataclass(frozen=True)
+class ObjectURL:
+    scheme: str
+    bucket: str          # bucket or container; "" for file://
+    key: str             # object key, literal; for file:// the absolute path
+    profile: str | None = None
+
+    def __str__(self) -> str:
+        if self.scheme == "file":
+            return f"file://{self.key}"
+        who = f"{self.profile}@" if self.profile else ""
+        return f"{self.scheme}://{who}{self.bucket}/{self.key}" if self.key else f"{self.scheme}://{who}{self.bucket}"
+
+    def with_key(self, key: str) -> "ObjectURL":
+        return ObjectURL(self.scheme, self.bucket, key, self.profile)
+
+    @property
+    def basename(self) -> str:
+        return self.key.rstrip("/").rsplit("/", 1)[-1]
+
+    @property
+    def is_prefix(self) -> bool:
+        """No key, or one ending in '/': names a folder, not an object."""
+        return self.key == "" or self.key.endswith("/")
+
+
+def parse(text: str, *, field: str = "url", allow_prefix: bool = False) -> ObjectURL:
+    """Parse an object URL. `field` names the argument or input in errors."""
+    if not isinstance(text, str) or "://" not in text:
+        raise URLError(f"{field}: {text!r} is not an object URL; expected one of "
+                       + ", ".join(ex for _, ex in SCHEMES.values()))
+    scheme, rest = text.split("://", 1)
+    scheme = scheme.lower()
+    if scheme in PLANNED:
+        raise URLError(f"{field}: the {scheme}:// scheme ({PLANNED[scheme]}) is not supported by this version yet")
+    if scheme not in SCHEMES:
+        raise URLError(f"{field}: unknown scheme {scheme!r} in {text!r}; supported: "
+                       + ", ".join(f"{s}://" for s in SCHEMES))
+    if scheme == "file":
+        return _parse_file(text, rest, field, allow_prefix)
+    authority, _, key = rest.partition("/")
+    profile = None
+    if "@" in authority:
+        profile, _, authority = authority.rpartition("@")
+        if not _PROFILE.match(profile):
+            raise URLError(f"{field}: profile name {profile!r} in {text!r} must be letters, digits, '_', '.' or '-'")
+    noun, example = SCHEMES[scheme]
+    if not authority:
+        raise URLError(f"{field}: {text!r} has no {noun}; expected {example}")
+    if not _BUCKET.match(authority):
+        raise URLError(f"{field}: {noun} name {authority!r} in {text!r} is not valid "
+                       f"(letters, digits, '.', '-', '_' only)")
+    url = ObjectURL(scheme, authority, key, profile)
+    if not allow_prefix and url.is_prefix:
+        raise URLError(f"{field}: {text!r} names a {noun} or folder, not an object; expected {example}")
+    return url
+
+
+def _parse_file(text: str, rest: str, field: str, allow_prefix: bool) -> ObjectURL:
+    if not rest.startswith("/"):
+        raise URLError(f"{field}: {text!r} must be an absolute path with three slashes, e.g. file:///tmp/data.bin")
+    url = ObjectURL("file", "", rest)
+    if not allow_prefix and url.is_prefix:
+        raise URLError(f"{field}: {text!r} names a directory, not a file")
+    return url

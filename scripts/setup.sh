@@ -1,0 +1,28 @@
+#!/usr/bin/env bash
+# Everything a fresh machine needs, idempotent and fast the second time: a venv with the package and its test
+# extras, and the test servers (Swift from PyPI + Debian's memcached, MinIO built from the Go module proxy).
+# Builds are cached outside the repo in ${OBJECTCOPY_CACHE:-$HOME/.cache/objectcopy}.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+log() { printf '[setup] %s\n' "$*" >&2; }
+start=$(date +%s)
+
+if [ ! -x .venv/bin/python ]; then
+  log "creating .venv"
+  python3 -m venv .venv 2>/dev/null || {
+    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq python3-venv >/dev/null
+    python3 -m venv .venv
+  }
+fi
+stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
+if [ ! -f "$stamp" ]; then
+  log "installing pulumi-objectcopy with its test extras into .venv"
+  .venv/bin/python -m pip install -q --upgrade pip
+  .venv/bin/python -m pip install -q -e '.[test,aws]'
+  rm -f .venv/.installed-* && touch "$stamp"
+fi
+if [ "${1:-}" != "--no-servers" ]; then
+  bash scripts/swift-aio.sh install
+  bash scripts/minio.sh install
+fi
+log "ready in $(( $(date +%s) - start )) s"
