@@ -235,3 +235,60 @@ def test_copy_across_stores_streams_and_keeps_content(backends, key_prefix, src_
         assert head["meta"] == {"origin": src_name}
         if dst.scheme != "file":
             assert head["content_type"] == "application/x-seed"
+
+
+# --- multipart sources ----------------------------------------------------------------------------------------------
+def _multipart_put(backend, key: str, parts: list[bytes]) -> str:
+    c = backend.client
+    upload = c.create_multipart_upload(Bucket=backend.bucket, Key=key, Metadata={"made": "multipart"})
+    done = [{"PartNumber": n, "ETag": c.upload_part(Bucket=backend.bucket, Key=key, PartNumber=n, Body=body,
+                                                    UploadId=upload["UploadId"])["ETag"]}
+            for n, body in enumerate(parts, 1)]
+    r = c.complete_multipart_upload(Bucket=backend.bucket, Key=key, UploadId=upload["UploadId"],
+                                    MultipartUpload={"Parts": done})
+    return r["ETag"].strip('"')
+
+
+@pytest.mark.parametrize("name", ["minio", "swift-s3"])
+def test_copy_of_a_multipart_source_is_pinned(backends, key_prefix, name):
+    """A `-N` ETag is pinned with if-match where the server compares it (MinIO), and with if-unmodified-since on
+    the HEADed Last-Modified where it does not (Swift's s3api always answers 412 to if-match on `-N`)."""
+    backend = backends(name)
+    parts = [b"a" * (5 * 1024 * 1024), b"tail"]
+    etag = _multipart_put(backend, key_prefix + "mpu", parts)
+    assert etag.endswith("-2")
+    result = _copy(backend, key_prefix + "mpu", key_prefix + "mpu-copy")
+    assert result.method == "server-side" and result.source.composite == "multipart"
+    assert backend.get(key_prefix + "mpu-copy") == b"".join(parts)
+    assert backend.head(key_prefix + "mpu-copy")["meta"] == {"made": "multipart"}
+
+
+def test_multipart_source_changed_under_the_copy_fails_on_minio(backends, key_prefix):
+    backend = backends("minio")
+    _multipart_put(backend, key_prefix + "mpu", [b"a" * (5 * 1024 * 1024), b"one"])
+    url = parse(backend.url(key_prefix + "mpu"))
+    store = open_store(url)
+    old = store.head(url)
+    _multipart_put(backend, key_prefix + "mpu", [b"b" * (5 * 1024 * 1024), b"two"])
+    with pytest.raises(PreconditionFailed):
+        store.copy(old, parse(backend.url(key_prefix + "dst")), conditions=SourceConditions(if_match=old.etag),
+                   options=WriteOptions())
+    assert not backend.exists(key_prefix + "dst")
+
+
+@pytest.mark.parametrize("dst_name", [n for n in BACKEND_NAMES if n != "local"])
+def test_streamed_write_with_no_overwrite_leaves_an_existing_destination(backends, key_prefix, dst_name):
+    src, dst = backends("local"), backends(dst_name)
+    src.put(key_prefix + "src", b"new bytes")
+    dst.put(key_prefix + "dst", b"precious")
+    with pytest.raises(PreconditionFailed, match="already exists"):
+        transfer.copy_object(parse(src.url(key_prefix + "src")), parse(dst.url(key_prefix + "dst")),
+                             options=WriteOptions(overwrite=False))
+    assert dst.get(key_prefix + "dst") == b"precious"
+    # the store's own guard, without transfer's HEAD in front of it
+    url = parse(dst.url(key_prefix + "dst"))
+    store = open_store(url)
+    if store.capabilities.dest_if_none_match_on_write:
+        with pytest.raises(PreconditionFailed):
+            store.write(url, b"new bytes", 9, options=WriteOptions(overwrite=False))
+        assert dst.get(key_prefix + "dst") == b"precious"
