@@ -1,2 +1,11 @@
 """pulumi-objectcopy: server-side object copies and snapshots as Pulumi resources."""
 __version__ = "0.1.0"
+__all__ = ["CopiedObject"]
+
+
+def __getattr__(name: str):
+    # Lazy, so the `objectcopy` command does not pay for importing pulumi and grpc.
+    if name == "CopiedObject":
+        from .resources.copied_object import CopiedObject
+        return CopiedObject
+    raise AttributeError(name)

@@ -46,12 +46,49 @@ class _HashingReader:
         return chunk
 
 
+def head(url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
+    return open_store(url).head(url, version_id=version_id)
+
+
+def location(url: ObjectURL) -> tuple:
+    return open_store(url).location(url)
+
+
+def delete_if_unchanged(url: ObjectURL, etag: str | None) -> str | None:
+    """Delete `url` only if it still has `etag` (the object we wrote). Returns why it was left, or None."""
+    store = open_store(url)
+    try:
+        current = store.head(url)
+    except NotFound:
+        return None
+    if etag is not None and current.etag != etag:
+        return f"left {url} in place: its ETag is now {current.etag}, not {etag} as written, so someone else wrote it"
+    store.delete(url, if_match=current.etag)
+    return None
+
+
+def delete_all_versions(url: ObjectURL) -> None:
+    """Delete every version of one key (delete_policy all-versions); a store without versions deletes the object."""
+    store = open_store(url)
+    remove = getattr(store, "delete_all_versions", None)
+    if remove is None:
+        store.delete(url)
+    else:
+        remove(url)
+
+
 def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
-                options: WriteOptions = WriteOptions(), source_version_id: str | None = None) -> CopyResult:
+                options: WriteOptions = WriteOptions(), source_version_id: str | None = None,
+                planned_source_etag: str | None = None) -> CopyResult:
+    """Copy one object. `planned_source_etag` is the ETag a preview saw: if the source has changed since, nothing
+    is copied and the error says so."""
     src_store = open_store(source)
     dst_store = src_store if (source.scheme, source.profile) == (destination.scheme, destination.profile) \
         else open_store(destination)
     src = src_store.head(source, version_id=source_version_id)
+    if planned_source_etag is not None and src.etag != planned_source_etag:
+        raise PreconditionFailed(f"{source} changed since it was planned: ETag {planned_source_etag} was planned, "
+                                 f"the source now has {src.etag}; run the update again to copy the new version")
     conditions.check(src)
     same_store = src_store.identity() == dst_store.identity()
     if same_store and (source.bucket, source.key) == (destination.bucket, destination.key) \

@@ -165,6 +165,22 @@ class WriteOptions:
     content_type: str | None = None
     headers: Mapping[str, str] = field(default_factory=dict)
     overwrite: bool = True  # False: write only where the destination does not exist
+    tags: Mapping[str, str] | None = None   # None: the directive decides; a mapping replaces the tags
+    tagging_directive: str = "COPY"
+    acl: str | None = None
+    storage_class: str | None = None
+    server_side_encryption: str | None = None
+    kms_key_id: str | None = None
+
+    def unsupported(self, caps: "Capabilities") -> list[tuple[str, str]]:
+        """(option, reason) for each option the destination cannot honour, so it fails before any write."""
+        wanted = {"tags": self.tags is not None or self.tagging_directive == "REPLACE", "acl": bool(self.acl),
+                  "storage_class": bool(self.storage_class),
+                  "server_side_encryption": bool(self.server_side_encryption or self.kms_key_id)}
+        have = {"tags": caps.tagging, "acl": caps.acl, "storage_class": caps.storage_class,
+                "server_side_encryption": caps.sse}
+        return [(name, f"{name} is not supported by this destination's store; remove it")
+                for name, asked in wanted.items() if asked and not have[name]]
 
 
 CONDITION_NAMES = frozenset({"if_match", "if_none_match", "if_modified_since", "if_unmodified_since"})
@@ -185,6 +201,9 @@ class Capabilities:
     dest_if_none_match_on_write: bool = True
     versioning: bool = False
     tagging: bool = False
+    acl: bool = False
+    storage_class: bool = False
+    sse: bool = False
 
 
 @dataclass(frozen=True)
@@ -207,6 +226,9 @@ class Store(Protocol):
     def identity(self) -> tuple:
         """Two URLs whose stores share an identity can be copied server-side between each other."""
 
+    def location(self, url: ObjectURL) -> tuple:
+        """Where the object physically is (endpoint, bucket, key), whatever profile or credentials name it."""
+
     def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo: ...
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]: ...
@@ -225,6 +247,12 @@ class Store(Protocol):
         `source` supplies metadata and content headers for a COPY directive."""
 
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None: ...
+
+
+def refuse_unsupported(options: WriteOptions, caps: Capabilities, url) -> None:
+    problems = options.unsupported(caps)
+    if problems:
+        raise BadRequest(f"{url}: " + "; ".join(reason for _, reason in problems))
 
 
 def resolved_write(options: WriteOptions, source: ObjectInfo | None) -> tuple[dict, str | None, dict]:

@@ -35,6 +35,8 @@ def parse_iso_date(value: str | None) -> datetime | None:
         parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    # Whole seconds, as HEAD's Last-Modified has them, so the same object reads the same from every call
+    parsed = parsed.replace(microsecond=0)
     return parsed if parsed.tzinfo else parsed.replace(tzinfo=timezone.utc)
 
 

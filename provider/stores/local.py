@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterator
 from .. import profiles
 from ..urls import ObjectURL
 from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, PreconditionFailed, SourceConditions,
-                   WriteOptions, normalize_etag, resolved_write)
+                   WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import CHUNK
 
 _MD5_ATTR = "user.objectcopy.md5"
@@ -55,6 +55,9 @@ class LocalStore:
 
     def identity(self) -> tuple:
         return ("file",)
+
+    def location(self, url: ObjectURL) -> tuple:
+        return ("file", os.path.realpath(url.key))
 
     @staticmethod
     def _path(url: ObjectURL) -> str:
@@ -142,6 +145,7 @@ class LocalStore:
 
     def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
               source: ObjectInfo | None = None) -> ObjectInfo:
+        refuse_unsupported(options, self.capabilities, url)
         path = self._path(url)
         folder = os.path.dirname(path) or "/"
         try:

@@ -19,17 +19,18 @@ from ..http import Request, transport
 from ..signing import sigv4
 from ..urls import ObjectURL
 from .base import (Capabilities, ConfigError, Limits, ObjectInfo, PreconditionFailed, SourceConditions,
-                   WriteOptions, normalize_etag, resolved_write)
+                   WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import SizedStream, StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date
 
 # Server variants. `minio` ignores if-none-match on CopyObject (it honours it on PutObject). `swift`: s3api
 # checks copy-source-if-match against Swift's own MD5, never the `-N` ETag it reports for multipart objects,
 # applies if-none-match on a copy to the source, and has no tagging (501).
+_S3 = dict(versioning=True, tagging=True, acl=True, storage_class=True, sse=True)
 PROVIDERS: dict[str, Capabilities] = {
-    "aws": Capabilities(versioning=True, tagging=True),
-    "minio": Capabilities(versioning=True, tagging=True, dest_if_none_match_on_copy=False),
+    "aws": Capabilities(**_S3),
+    "minio": Capabilities(**_S3, dest_if_none_match_on_copy=False),
     "swift": Capabilities(copy_if_match_multipart_etag=False, dest_if_none_match_on_copy=False, versioning=True),
-    "other": Capabilities(dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
+    "other": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
 }
 _NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
 _CONDITION_HEADERS = {
@@ -128,6 +129,9 @@ class S3Store:
     def identity(self) -> tuple:
         return ("s3", self.endpoint, self.credentials.access_key)
 
+    def location(self, url: ObjectURL) -> tuple:
+        return ("s3", self.endpoint, url.bucket, url.key)
+
     # --- requests -------------------------------------------------------------------------------------------------
     def _url(self, bucket: str, key: str = "", query: str = "") -> str:
         parts = urlsplit(self.endpoint)
@@ -193,6 +197,23 @@ class S3Store:
             headers["Content-Type"] = content_type
         return headers
 
+    @staticmethod
+    def _object_headers(options: WriteOptions, *, copy: bool) -> dict[str, str]:
+        """Tags, ACL, storage class and encryption: not metadata, so they apply under either directive."""
+        headers = {}
+        if options.tags is not None:
+            headers["x-amz-tagging"] = "&".join(f"{sigv4.quote_query_value(k)}={sigv4.quote_query_value(v)}"
+                                                for k, v in sorted(options.tags.items()))
+        if copy and (options.tags is not None or options.tagging_directive == "REPLACE"):
+            headers["x-amz-tagging-directive"] = "REPLACE"  # S3 ignores x-amz-tagging under COPY (#25477)
+        for header, value in (("x-amz-acl", options.acl), ("x-amz-storage-class", options.storage_class),
+                              ("x-amz-server-side-encryption",
+                               options.server_side_encryption or ("aws:kms" if options.kms_key_id else None)),
+                              ("x-amz-server-side-encryption-aws-kms-key-id", options.kms_key_id)):
+            if value:
+                headers[header] = value
+        return headers
+
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
              options: WriteOptions) -> ObjectInfo:
         if (not self.capabilities.copy_if_match_multipart_etag and conditions.if_match
@@ -211,6 +232,8 @@ class S3Store:
             headers["x-amz-metadata-directive"] = "REPLACE"
         if not options.overwrite and self.capabilities.dest_if_none_match_on_copy:
             headers["If-None-Match"] = "*"
+        refuse_unsupported(options, self.capabilities, dst)
+        headers.update(self._object_headers(options, copy=True))
         resp = self._send("PUT", self._url(dst.bucket, dst.key), headers=headers, error_in_200=True,
                           context=f"copy {src.url} to {dst}")
         root = ElementTree.fromstring(resp.content)
@@ -237,7 +260,9 @@ class S3Store:
 
     def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
               source: ObjectInfo | None = None) -> ObjectInfo:
+        refuse_unsupported(options, self.capabilities, url)
         headers = self._write_headers(options, source)
+        headers.update(self._object_headers(options, copy=False))
         headers["Content-Length"] = str(size)
         if not options.overwrite and self.capabilities.dest_if_none_match_on_write:
             headers["If-None-Match"] = "*"
@@ -266,6 +291,23 @@ class S3Store:
                                          f"expected {normalize_etag(if_match)}")
         query = f"versionId={sigv4.quote_query_value(version_id)}" if version_id else ""
         self._send("DELETE", self._url(url.bucket, url.key, query), context=f"DELETE {url}")
+
+
+    def delete_all_versions(self, url: ObjectURL) -> None:
+        """Every version and delete marker of exactly this key, paged through ListObjectVersions."""
+        marker = ""
+        while True:
+            query = f"prefix={sigv4.quote_query_value(url.key)}&versions="
+            if marker:
+                query = f"key-marker={sigv4.quote_query_value(marker)}&" + query
+            resp = self._send("GET", self._url(url.bucket, "", query), context=f"list versions of {url}")
+            root = ElementTree.fromstring(resp.content)
+            for item in list(root.iter(f"{_NS}Version")) + list(root.iter(f"{_NS}DeleteMarker")):
+                if item.findtext(f"{_NS}Key") == url.key:
+                    self.delete(url, version_id=item.findtext(f"{_NS}VersionId"))
+            marker = root.findtext(f"{_NS}NextKeyMarker") or ""
+            if root.findtext(f"{_NS}IsTruncated") != "true" or not marker:
+                return
 
 
 def from_profile(profile: profiles.Profile) -> S3Store:

@@ -19,7 +19,7 @@ from .. import profiles
 from ..http import Request, transport
 from ..urls import ObjectURL
 from .base import (AccessDenied, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, PreconditionFailed,
-                   SourceConditions, WriteOptions, normalize_etag, resolved_write)
+                   SourceConditions, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import SizedStream, StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date
 
 # The copy middleware passes conditional headers to its GET of the source, so if-none-match: * cannot guard the
@@ -83,6 +83,10 @@ class SwiftStore:
 
     def identity(self) -> tuple:
         return ("swift", self.auth_url, self.user, self.project)
+
+    def location(self, url: ObjectURL) -> tuple:
+        return ("swift", self.storage_url_override or self.auth_url, self.project or self.user.split(":")[0],
+                url.bucket, url.key)
 
     # --- auth -----------------------------------------------------------------------------------------------------
     def _cache_key(self) -> tuple:
@@ -199,6 +203,7 @@ class SwiftStore:
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
              options: WriteOptions) -> ObjectInfo:
+        refuse_unsupported(options, self.capabilities, dst)
         headers = {"X-Copy-From": self._path(src.url.bucket, src.url.key), "Content-Length": "0"}
         for name, header in _CONDITION_HEADERS.items():
             value = getattr(conditions, name)
@@ -230,6 +235,7 @@ class SwiftStore:
 
     def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
               source: ObjectInfo | None = None) -> ObjectInfo:
+        refuse_unsupported(options, self.capabilities, url)
         headers = self._write_headers(options, source)
         headers["Content-Length"] = str(size)
         if not options.overwrite:

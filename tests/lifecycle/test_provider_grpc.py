@@ -1,0 +1,216 @@
+"""CopiedObject's lifecycle through the dynamic-provider gRPC protocol, driven as the engine drives it, against
+MinIO behind a counting proxy (so we can assert which requests reached the server) and local files."""
+from __future__ import annotations
+
+import json
+
+import pytest
+
+from pulumi_objectcopy.resources.copied_object import CopiedObjectProvider
+
+from ..counting_proxy import CountingProxy
+from .harness import CheckFailed, Engine
+
+
+@pytest.fixture
+def proxy(backends):
+    backends("minio")
+    p = CountingProxy("http://127.0.0.1:19000")
+    yield p
+    p.close()
+
+
+@pytest.fixture
+def engine(proxy):
+    # The profile comes from stack config, its secret from a (secret) stack config key, as a user would set it.
+    profile = {"scheme": "s3", "endpoint": proxy.url, "provider": "minio",
+               "access_key_id_env": "OC_TEST_MINIO_KEY", "secret_access_key_config": "minioSecret"}
+    config = {
+        "objectcopy:profiles": json.dumps({"counted": profile, "renamed": profile}),
+        "objectcopy:minioSecret": "minioadmin",
+    }
+    e = Engine(CopiedObjectProvider(), config=config)
+    yield e
+    e.close()
+
+
+@pytest.fixture
+def minio(backends):
+    return backends("minio")
+
+
+def counted(minio, key: str) -> str:
+    return f"s3://counted@{minio.bucket}/{key}"
+
+
+def test_create_then_second_up_is_a_no_op_with_one_head(engine, proxy, minio, key_prefix):
+    minio.put(key_prefix + "golden.db", b"golden v1", meta={"tier": "gold"})
+    program = {"source": counted(minio, key_prefix + "golden.db"), "destination": counted(minio, key_prefix + "seed.db")}
+    step, res = engine.up(None, program)
+    assert step == "create"
+    assert minio.get(key_prefix + "seed.db") == b"golden v1"
+    out = res.outputs
+    assert out["method"] == "server-side" and out["size"] == 9 and out["etag"] == out["written_etag"]
+    assert out["source_etag"] == minio.head(key_prefix + "golden.db")["etag"]
+    assert minio.head(key_prefix + "seed.db")["meta"] == {"tier": "gold"}
+
+    proxy.reset()
+    step, res = engine.up(res, program)
+    assert step == "same"
+    assert proxy.methods() == ["HEAD"]  # check's HEAD of the source, and nothing else
+
+
+def test_changed_source_is_planned_as_an_update_and_copied(engine, proxy, minio, key_prefix):
+    minio.put(key_prefix + "src", b"v1")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst")}
+    _, res = engine.up(None, program)
+    old_etag = res.outputs["source_etag"]
+    new_etag = minio.put(key_prefix + "src", b"version two")
+    step, inputs = engine.preview(res, program)
+    assert step == "update"
+    assert (res.inputs["source_etag"], inputs["source_etag"]) == (old_etag, new_etag)
+    assert minio.get(key_prefix + "dst") == b"v1"  # a preview writes nothing
+    step, res = engine.up(res, program)
+    assert step == "update" and minio.get(key_prefix + "dst") == b"version two"
+    assert res.outputs["source_etag"] == new_etag
+
+
+def test_refresh_shows_drift_and_next_up_restores(engine, minio, key_prefix):
+    minio.put(key_prefix + "src", b"the copy")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst")}
+    _, res = engine.up(None, program)
+    same = engine.read(res)
+    assert same.outputs == res.outputs and same.inputs == res.inputs  # nothing changed: no diff after refresh
+    hand_etag = minio.put(key_prefix + "dst", b"edited by hand")
+    refreshed = engine.read(res)
+    assert refreshed.outputs["etag"] == hand_etag != refreshed.outputs["written_etag"]
+    assert refreshed.outputs["size"] == len(b"edited by hand")
+    step, res = engine.up(refreshed, program)
+    assert step == "update" and minio.get(key_prefix + "dst") == b"the copy"
+
+
+def test_destination_deleted_by_hand_is_dropped_then_copied_again(engine, minio, key_prefix):
+    minio.put(key_prefix + "src", b"again")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst")}
+    _, res = engine.up(None, program)
+    minio.client.delete_object(Bucket=minio.bucket, Key=key_prefix + "dst")
+    assert engine.read(res) is None
+    step, _ = engine.up(None, program)
+    assert step == "create" and minio.get(key_prefix + "dst") == b"again"
+
+
+def test_delete_removes_only_what_it_wrote(engine, minio, key_prefix):
+    minio.put(key_prefix + "src", b"mine")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "a")}
+    _, res = engine.up(None, program)
+    engine.delete(res)
+    assert not minio.exists(key_prefix + "a")
+    _, res = engine.up(None, {**program, "destination": counted(minio, key_prefix + "b")})
+    minio.put(key_prefix + "b", b"someone else's now")
+    engine.delete(res)
+    assert minio.get(key_prefix + "b") == b"someone else's now"
+
+
+def test_delete_policy_retain_keeps_the_object(engine, minio, key_prefix):
+    minio.put(key_prefix + "src", b"keep")
+    _, res = engine.up(None, {"source": counted(minio, key_prefix + "src"),
+                              "destination": counted(minio, key_prefix + "dst"), "delete_policy": "retain"})
+    engine.delete(res)
+    assert minio.get(key_prefix + "dst") == b"keep"
+
+
+def test_new_destination_replaces_create_before_delete(engine, minio, key_prefix):
+    minio.put(key_prefix + "src", b"moving")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "old")}
+    _, res = engine.up(None, program)
+    step, res = engine.up(res, {**program, "destination": counted(minio, key_prefix + "new")})
+    assert step == "replace"
+    assert minio.get(key_prefix + "new") == b"moving" and not minio.exists(key_prefix + "old")
+
+
+def test_same_object_under_another_profile_name_is_an_update_not_a_replace(engine, proxy, minio, key_prefix):
+    minio.put(key_prefix + "src", b"same place")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst")}
+    _, res = engine.up(None, program)
+    renamed = {**program, "destination": f"s3://renamed@{minio.bucket}/{key_prefix}dst"}  # same endpoint
+    inputs, _ = engine.check(res.inputs, renamed)
+    assert list(engine.diff(res, inputs).replaces) == []
+    proxy.reset()
+    step, res = engine.up(res, renamed)
+    assert step == "update" and minio.get(key_prefix + "dst") == b"same place"
+    assert proxy.copies() == []  # nothing to copy: only the destination's name changed
+
+
+@pytest.mark.parametrize("change,prop,reason", [
+    ({"source": "gs://b/k"}, "source", "unknown scheme 'gs'"),
+    ({"destination": "s3://bucket"}, "destination", "names a bucket or folder"),
+    ({"metadata_directive": "MERGE"}, "metadata_directive", "'MERGE' is not one of COPY, REPLACE"),
+    ({"metadata_directive": "REPLACE"}, "metadata", "REPLACE with no metadata"),
+    ({"if_unmodified_since": "last tuesday"}, "if_unmodified_since", "is not a date"),
+    ({"delete_policy": "shred"}, "delete_policy", "not one of delete, retain, all-versions"),
+    ({"metadata": {"Bad Key": "v"}}, "metadata", "key 'Bad Key'"),
+    ({"acl": "everyone"}, "acl", "not a canned ACL"),
+    ({"destination": "s3://nope@b/k"}, "destination", "profile 'nope'"),
+])
+def test_check_reports_each_bad_input_on_its_property(engine, minio, key_prefix, change, prop, reason):
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst"),
+               **change}
+    _, failures = engine.check({}, program)
+    assert any(p == prop and reason in r for p, r in failures), failures
+
+
+def test_failed_precondition_fails_the_preview_naming_both_values(engine, minio, key_prefix):
+    etag = minio.put(key_prefix + "src", b"precondition")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst"),
+               "if_match": "0123456789abcdef0123456789abcdef"}
+    with pytest.raises(CheckFailed) as e:
+        engine.preview(None, program)
+    [(prop, reason)] = e.value.failures
+    assert prop == "if_match" and "0123456789abcdef0123456789abcdef" in reason and etag in reason
+    assert not minio.exists(key_prefix + "dst")
+
+
+def test_unsupported_option_for_the_destination_fails_the_preview(engine, backends, minio, key_prefix):
+    swift = backends("swift")
+    minio.put(key_prefix + "src", b"x")
+    _, failures = engine.check({}, {"source": counted(minio, key_prefix + "src"),
+                                    "destination": swift.url(key_prefix + "dst"), "tags": {"team": "a"}})
+    assert [p for p, _ in failures] == ["tags"]
+
+
+def test_adopt_existing_takes_over_without_copying(engine, proxy, minio, key_prefix):
+    minio.put(key_prefix + "src", b"already there")
+    minio.put(key_prefix + "dst", b"already there")
+    proxy.reset()
+    step, res = engine.up(None, {"source": counted(minio, key_prefix + "src"),
+                                 "destination": counted(minio, key_prefix + "dst"), "adopt_existing": True})
+    assert step == "create" and res.outputs["method"] == "adopted"
+    assert proxy.copies() == []
+
+
+def test_no_overwrite_refuses_an_existing_destination(engine, minio, key_prefix):
+    minio.put(key_prefix + "src", b"new")
+    minio.put(key_prefix + "dst", b"precious")
+    with pytest.raises(Exception, match="already exists"):
+        engine.up(None, {"source": counted(minio, key_prefix + "src"),
+                         "destination": counted(minio, key_prefix + "dst"), "overwrite": False})
+    assert minio.get(key_prefix + "dst") == b"precious"
+
+
+def test_track_source_false_ignores_source_changes(engine, minio, key_prefix):
+    minio.put(key_prefix + "src", b"v1")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst"),
+               "track_source": False}
+    _, res = engine.up(None, program)
+    minio.put(key_prefix + "src", b"v2")
+    assert engine.preview(res, program)[0] == "same"
+
+
+def test_provider_is_pickled_by_reference_and_state_holds_no_secret(engine, minio, key_prefix):
+    import base64
+    blob = base64.b64decode(engine.blob)
+    assert b"pulumi_objectcopy.resources.copied_object" in blob and len(blob) < 400
+    minio.put(key_prefix + "src", b"s")
+    _, res = engine.up(None, {"source": counted(minio, key_prefix + "src"),
+                              "destination": counted(minio, key_prefix + "dst")})
+    assert "minioadmin" not in json.dumps(res.outputs, default=str)
