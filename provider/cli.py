@@ -1,6 +1,6 @@
 """The `objectcopy` command: one-off copies with the same engine the Pulumi resources use.
 
-Exit codes: 0 done, 1 failed, 2 bad usage, 3 a precondition failed (nothing was copied).
+Exit codes: 0 done, 1 failed, 2 bad usage, 3 a precondition failed (nothing was copied), 4 drift found.
 """
 from __future__ import annotations
 
@@ -15,7 +15,7 @@ from . import __version__, transfer, urls
 from .stores import open_store
 from .stores.base import ObjectCopyError, SourceConditions, UsageError, WriteOptions
 
-EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PRECONDITION = 0, 1, 2, 3
+EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PRECONDITION, EXIT_DRIFT = 0, 1, 2, 3, 4
 
 
 def parse_when(text: str, field: str) -> datetime:
@@ -101,6 +101,20 @@ def cmd_ls(args) -> int:
     return EXIT_OK
 
 
+def cmd_drift(args) -> int:
+    from . import drift
+    state = drift.load_state_file(args.state) if args.state else drift.load_stack(args.stack)
+    findings = drift.check_all(drift.copied_objects(state))
+    if args.json:
+        print(json.dumps([f.to_json() for f in findings]))
+    else:
+        print(drift.table(findings) if findings else "no CopiedObject resources in this stack")
+    statuses = {f.status for f in findings}
+    if drift.ERROR in statuses:
+        return EXIT_FAILED
+    return EXIT_OK if statuses <= {drift.IN_SYNC} else EXIT_DRIFT
+
+
 def build_parser() -> argparse.ArgumentParser:
     common = argparse.ArgumentParser(add_help=False)
     # SUPPRESS: a subcommand's default must not reset a --verbose given before the subcommand
@@ -142,6 +156,15 @@ def build_parser() -> argparse.ArgumentParser:
     ls.add_argument("prefix")
     ls.add_argument("--json", action="store_true")
     ls.set_defaults(func=cmd_ls)
+
+    dr = sub.add_parser("drift", parents=[common],
+                        help="check a stack's copies: exit 0 in sync, 4 when anything drifted, 1 on errors")
+    where = dr.add_mutually_exclusive_group()
+    where.add_argument("--stack", metavar="NAME", help="read the state with `pulumi stack export` (default stack "
+                                                       "if neither option is given)")
+    where.add_argument("--state", metavar="FILE", help="a file written by `pulumi stack export`")
+    dr.add_argument("--json", action="store_true")
+    dr.set_defaults(func=cmd_drift)
     return parser
 
 

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, idempotent and fast the second time: a venv with the package and its test
-# extras, and the test servers (Swift from PyPI + Debian's memcached, MinIO built from the Go module proxy).
+# extras, the test servers (Swift from PyPI + Debian's memcached, MinIO built from the Go module proxy) and the
+# pulumi CLI (built from the Go module proxy). `--no-servers`: the venv only.
 # Builds are cached outside the repo in ${OBJECTCOPY_CACHE:-$HOME/.cache/objectcopy}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -17,12 +18,16 @@ fi
 stamp=".venv/.installed-$(cat pyproject.toml | sha256sum | cut -c1-16)"
 if [ ! -f "$stamp" ]; then
   log "installing pulumi-objectcopy with its test extras into .venv"
-  .venv/bin/python -m pip install -q --upgrade pip
-  .venv/bin/python -m pip install -q -e '.[test,aws]'
+  if ! { .venv/bin/python -m pip install -q --upgrade pip && .venv/bin/python -m pip install -e '.[test,aws]'; } \
+      >.venv/install.log 2>&1; then
+    tail -n 30 .venv/install.log >&2
+    exit 1
+  fi
   rm -f .venv/.installed-* && touch "$stamp"
 fi
 if [ "${1:-}" != "--no-servers" ]; then
   bash scripts/swift-aio.sh install
   bash scripts/minio.sh install
+  bash scripts/pulumi-cli.sh >/dev/null
 fi
 log "ready in $(( $(date +%s) - start )) s"

@@ -214,3 +214,28 @@ def test_provider_is_pickled_by_reference_and_state_holds_no_secret(engine, mini
     _, res = engine.up(None, {"source": counted(minio, key_prefix + "src"),
                               "destination": counted(minio, key_prefix + "dst")})
     assert "minioadmin" not in json.dumps(res.outputs, default=str)
+
+
+def test_drift_command_reports_each_kind_from_a_state_file(engine, minio, key_prefix, tmp_path):
+    from ..conftest import run_cli
+    resources = []
+    for name in ("synced", "edited", "deleted", "source-moved"):
+        minio.put(key_prefix + f"src-{name}", name.encode())
+        _, res = engine.up(None, {"source": f"s3://minio@{minio.bucket}/{key_prefix}src-{name}",
+                                  "destination": f"s3://minio@{minio.bucket}/{key_prefix}dst-{name}"})
+        resources.append({"urn": f"urn:pulumi:dev::p::{'pulumi-python:dynamic/objectcopy:CopiedObject'}::{name}",
+                          "type": "pulumi-python:dynamic/objectcopy:CopiedObject", "id": res.id,
+                          "outputs": {k: v for k, v in res.outputs.items() if k != "__provider"}})
+    state = tmp_path / "state.json"
+    state.write_text(json.dumps({"version": 3, "deployment": {"resources": resources}}))
+    assert run_cli("drift", "--state", str(state)).returncode == 0
+    minio.put(key_prefix + "dst-edited", b"by hand")
+    minio.client.delete_object(Bucket=minio.bucket, Key=key_prefix + "dst-deleted")
+    minio.put(key_prefix + "src-source-moved", b"v2")
+    proc = run_cli("drift", "--state", str(state), "--json")
+    assert proc.returncode == 4
+    assert {f["name"]: f["status"] for f in json.loads(proc.stdout)} == {
+        "synced": "in sync", "edited": "destination changed", "deleted": "destination missing",
+        "source-moved": "source changed"}
+    table = run_cli("drift", "--state", str(state)).stdout
+    assert table.splitlines()[0].split() == ["NAME", "STATUS", "DESTINATION", "DETAIL"]

@@ -1,0 +1,155 @@
+"""CopiedObject through the real `pulumi` CLI (built by scripts/pulumi-cli.sh) with a file backend, against
+MinIO behind a counting proxy: what a user sees from up, preview, refresh and destroy."""
+from __future__ import annotations
+
+import json
+import os
+import re
+import subprocess
+import sys
+import textwrap
+from pathlib import Path
+
+import pytest
+
+from ..conftest import ROOT
+from ..counting_proxy import CountingProxy
+
+PROGRAM = '''
+import pulumi
+from pulumi_objectcopy import CopiedObject
+
+config = pulumi.Config()
+for name, spec in config.require_object("copies").items():
+    CopiedObject(name, **spec)
+'''
+
+
+@pytest.fixture(scope="session")
+def pulumi_bin() -> str:
+    proc = subprocess.run(["bash", str(ROOT / "scripts" / "pulumi-cli.sh")], capture_output=True, text=True,
+                          timeout=1800)
+    if proc.returncode != 0:
+        pytest.fail(f"scripts/pulumi-cli.sh failed:\n{proc.stderr[-3000:]}", pytrace=False)
+    return proc.stdout.strip().splitlines()[-1]
+
+
+class Stack:
+    def __init__(self, bin_dir: str, workdir: Path):
+        self.dir = workdir / "project"
+        self.dir.mkdir()
+        (self.dir / "__main__.py").write_text(PROGRAM)
+        (self.dir / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
+            name: lifecycle
+            runtime:
+              name: python
+              options:
+                virtualenv: {Path(sys.executable).parent.parent}
+            """))
+        self.env = {**os.environ, "PATH": f"{bin_dir}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+                    "PULUMI_HOME": str(workdir / "home"), "PULUMI_CONFIG_PASSPHRASE": "lifecycle-test",
+                    "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
+        (workdir / "backend").mkdir()
+        self.run("login", f"file://{workdir / 'backend'}")
+        self.run("stack", "init", "dev")
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        proc = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.dir, env=self.env,
+                              capture_output=True, text=True, timeout=600)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"pulumi {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def copies(self, copies: dict) -> None:
+        self.run("config", "set", "--path", "copies", json.dumps(copies), "--json") if False else \
+            self.run("config", "set-all", "--json", json.dumps({"lifecycle:copies": {"value": json.dumps(copies),
+                                                                                       "objectValue": copies}}))
+
+    def outputs(self, name: str) -> dict:
+        state = json.loads(self.run("stack", "export").stdout)
+        [res] = [r for r in state["deployment"]["resources"] if r["urn"].endswith(f"::{name}")]
+        return res["outputs"]
+
+
+@pytest.fixture
+def stack(pulumi_bin, tmp_path, backends):
+    backends("minio")
+    proxy = CountingProxy("http://127.0.0.1:19000")
+    s = Stack(pulumi_bin, tmp_path)
+    s.proxy = proxy
+    profile = {"scheme": "s3", "endpoint": proxy.url, "provider": "minio",
+               "access_key_id_env": "OC_TEST_MINIO_KEY", "secret_access_key_config": "minioSecret"}
+    s.run("config", "set", "objectcopy:profiles", json.dumps({"counted": profile}))
+    s.run("config", "set", "--secret", "objectcopy:minioSecret", "minioadmin")
+    yield s
+    proxy.close()
+
+
+def test_up_noop_preview_refresh_destroy(stack, backends, key_prefix):
+    minio = backends("minio")
+    url = lambda key: f"s3://counted@{minio.bucket}/{key_prefix}{key}"  # noqa: E731
+    minio.put(key_prefix + "golden.db", b"golden v1")
+    minio.put(key_prefix + "not-ours", b"leave me")
+    stack.copies({"seed": {"source": url("golden.db"), "destination": url("seed.db")}})
+
+    up = stack.run("up", "--yes")
+    assert "CopiedObject seed created" in up.stdout, up.stdout
+    assert minio.get(key_prefix + "seed.db") == b"golden v1"
+    written = stack.outputs("seed")
+    assert written["method"] == "server-side" and "minioadmin" not in json.dumps(written)
+
+    stack.proxy.reset()
+    again = stack.run("up", "--yes")
+    assert "2 unchanged" in again.stdout and "CopiedObject seed" not in again.stdout, again.stdout
+    assert stack.proxy.copies() == [], stack.proxy.requests  # no copy request reached the server
+
+    new_etag = minio.put(key_prefix + "golden.db", b"golden v2, changed")
+    preview = stack.run("preview", "--diff")
+    assert "~ pulumi-python:dynamic/objectcopy:CopiedObject: (update)" in preview.stdout, preview.stdout
+    assert re.search(rf'~ source_etag\s*: "{written["source_etag"]}" => "{new_etag}"', preview.stdout), preview.stdout
+    assert minio.get(key_prefix + "seed.db") == b"golden v1"
+    stack.run("up", "--yes")
+    assert minio.get(key_prefix + "seed.db") == b"golden v2, changed"
+
+    hand = minio.put(key_prefix + "seed.db", b"edited by hand")
+    refresh = stack.run("refresh", "--yes")
+    assert "CopiedObject seed refreshing" in refresh.stdout and "~ 1 updated" in refresh.stdout, refresh.stdout
+    assert stack.outputs("seed")["etag"] == hand
+    stack.run("up", "--yes")
+    assert minio.get(key_prefix + "seed.db") == b"golden v2, changed"
+
+    minio.put(key_prefix + "seed.db", b"edited again")
+    stack.run("up", "--refresh", "--yes")  # refresh and restore in one run
+    assert minio.get(key_prefix + "seed.db") == b"golden v2, changed"
+
+    minio.client.delete_object(Bucket=minio.bucket, Key=key_prefix + "seed.db")
+    stack.run("up", "--refresh", "--yes")  # deleted by hand: copied again
+    assert minio.get(key_prefix + "seed.db") == b"golden v2, changed"
+
+    stack.run("destroy", "--yes")
+    assert not minio.exists(key_prefix + "seed.db")
+    assert minio.get(key_prefix + "not-ours") == b"leave me"
+
+
+def test_destroy_leaves_an_object_someone_else_rewrote_and_says_why(stack, backends, key_prefix):
+    minio = backends("minio")
+    url = lambda key: f"s3://counted@{minio.bucket}/{key_prefix}{key}"  # noqa: E731
+    minio.put(key_prefix + "src", b"ours")
+    stack.copies({"c": {"source": url("src"), "destination": url("dst")}})
+    stack.run("up", "--yes")
+    minio.put(key_prefix + "dst", b"theirs now")
+    destroy = stack.run("destroy", "--yes")
+    assert minio.get(key_prefix + "dst") == b"theirs now"
+    assert "left" in destroy.stdout and "someone else wrote it" in destroy.stdout, destroy.stdout
+
+
+def test_bad_input_fails_the_preview_on_its_property(stack, backends, key_prefix):
+    minio = backends("minio")
+    minio.put(key_prefix + "src", b"x")
+    stack.copies({"bad": {"source": f"s3://counted@{minio.bucket}/{key_prefix}src",
+                          "destination": f"s3://counted@{minio.bucket}/{key_prefix}dst",
+                          "metadata_directive": "MERGE", "if_match": "0123456789abcdef0123456789abcdef"}})
+    preview = stack.run("preview", check=False)
+    assert preview.returncode != 0
+    assert "metadata_directive: 'MERGE' is not one of COPY, REPLACE" in preview.stdout + preview.stderr
+    assert not minio.exists(key_prefix + "dst")
