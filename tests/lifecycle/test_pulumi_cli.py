@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
 import textwrap
@@ -35,17 +36,27 @@ def pulumi_bin() -> str:
 
 
 class Stack:
-    def __init__(self, bin_dir: str, workdir: Path):
+    """A Pulumi project in a temp dir (a copy of `program`, or the generic PROGRAM) with a file backend."""
+
+    def __init__(self, bin_dir: str, workdir: Path, *, program: Path | None = None, name: str = "lifecycle"):
         self.dir = workdir / "project"
-        self.dir.mkdir()
-        (self.dir / "__main__.py").write_text(PROGRAM)
-        (self.dir / "Pulumi.yaml").write_text(textwrap.dedent(f"""\
-            name: lifecycle
-            runtime:
-              name: python
-              options:
-                virtualenv: {Path(sys.executable).parent.parent}
-            """))
+        venv = Path(sys.executable).parent.parent
+        if program:
+            shutil.copytree(program, self.dir, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            self.dir.mkdir()
+            (self.dir / "__main__.py").write_text(PROGRAM)
+        project = self.dir / "Pulumi.yaml"
+        if project.exists():  # the example's own, with its venv path made absolute for the copy
+            project.write_text(re.sub(r"virtualenv: .*", f"virtualenv: {venv}", project.read_text()))
+        else:
+            project.write_text(textwrap.dedent(f"""\
+                name: {name}
+                runtime:
+                  name: python
+                  options:
+                    virtualenv: {venv}
+                """))
         self.env = {**os.environ, "PATH": f"{bin_dir}:{Path(sys.executable).parent}:{os.environ['PATH']}",
                     "PULUMI_HOME": str(workdir / "home"), "PULUMI_CONFIG_PASSPHRASE": "lifecycle-test",
                     "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true"}
@@ -60,10 +71,12 @@ class Stack:
             raise AssertionError(f"pulumi {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
         return proc
 
+    def set_object(self, key: str, value) -> None:
+        """Structured stack config, as `pulumi config set-all --json` takes it."""
+        self.run("config", "set-all", "--json", json.dumps({key: {"value": json.dumps(value), "objectValue": value}}))
+
     def copies(self, copies: dict) -> None:
-        self.run("config", "set", "--path", "copies", json.dumps(copies), "--json") if False else \
-            self.run("config", "set-all", "--json", json.dumps({"lifecycle:copies": {"value": json.dumps(copies),
-                                                                                       "objectValue": copies}}))
+        self.set_object("lifecycle:copies", copies)
 
     def outputs(self, name: str) -> dict:
         state = json.loads(self.run("stack", "export").stdout)
