@@ -22,6 +22,8 @@ PORT=19000
 CONSOLE_PORT=19001
 ROOT_USER=minioadmin
 ROOT_PASSWORD=minioadmin
+# A static test key for MinIO's built-in KMS, so SSE-S3 and SSE-KMS (key id objectcopy-test-key) can be tested.
+KMS_KEY=objectcopy-test-key:$(printf 'objectcopy-test-kms-key-32bytes!' | base64)
 REGION=us-east-1
 READY_TIMEOUT=${OBJECTCOPY_READY_TIMEOUT:-60}
 
@@ -117,6 +119,7 @@ do_start() {
         setsid nohup env -u MINIO_ACCESS_KEY -u MINIO_SECRET_KEY -u MINIO_REGION \
             MINIO_ROOT_USER="$ROOT_USER" MINIO_ROOT_PASSWORD="$ROOT_PASSWORD" \
             MINIO_SITE_REGION="$REGION" MINIO_UPDATE=off MINIO_BROWSER=on \
+            MINIO_KMS_SECRET_KEY="$KMS_KEY" \
             bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" \
             "$BIN" server "$DATA" --address "$HOST:$PORT" --console-address "$HOST:$CONSOLE_PORT" \
             </dev/null >>"$LOG" 2>&1 8>&- 9>&- &

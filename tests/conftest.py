@@ -233,11 +233,11 @@ def key_prefix() -> str:
     return f"t-{uuid.uuid4().hex[:10]}/"
 
 
-def run_cli(*args: str, env: dict | None = None, check: bool = False) -> subprocess.CompletedProcess:
+def run_cli(*args: str, env: dict | None = None, check: bool = False, cwd=None) -> subprocess.CompletedProcess:
     """Run the installed `objectcopy` command as a user would."""
     exe = shutil.which("objectcopy", path=str(Path(sys.executable).parent)) or "objectcopy"
     merged = {**os.environ, **(env or {})}
-    proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=300,
+    proc = subprocess.run([exe, *args], capture_output=True, text=True, timeout=300, cwd=cwd,
                           env={k: v for k, v in merged.items() if v is not None})
     if check and proc.returncode != 0:
         raise AssertionError(f"objectcopy {' '.join(args)} exited {proc.returncode}: {proc.stderr}")

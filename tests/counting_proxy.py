@@ -1,4 +1,4 @@
-"""A pass-through HTTP proxy on loopback that records every request, put in front of a real server to assert
+"""A pass-through HTTP proxy on loopback (also usable as HTTP_PROXY: absolute-URI requests are forwarded as is) that records every request, put in front of a real server to assert
 what a client sent (e.g. that a no-op `pulumi up` made no copy request). The Host header is forwarded as the
 client sent it, so SigV4 signatures still verify upstream."""
 from __future__ import annotations
@@ -29,8 +29,9 @@ class CountingProxy:
                 with lock:
                     proxy.requests.append((self.command, self.path, headers))
                     proxy.bytes_in += length
-                resp = requests.request(self.command, proxy.upstream + self.path, headers=headers, data=body,
-                                        allow_redirects=False, stream=True)
+                target = self.path if self.path.startswith("http") else proxy.upstream + self.path
+                resp = requests.request(self.command, target, headers=headers, data=body,
+                                        allow_redirects=False, stream=True, proxies={"http": None})
                 data = resp.raw.read(decode_content=False) if self.command != "HEAD" else b""
                 self.send_response(resp.status_code)
                 for k, v in resp.headers.items():

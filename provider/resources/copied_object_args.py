@@ -18,6 +18,8 @@ ENUMS = {"metadata_directive": ("COPY", "REPLACE"), "tagging_directive": ("COPY"
          "delete_policy": ("delete", "retain", "all-versions")}
 _META_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _STORAGE_CLASS = re.compile(r"^[A-Z][A-Z0-9_]*$")
+# S3's rule for tag keys (1-128) and values (0-256): letters, digits, spaces and _ . : / = + - @
+_TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
 
 # Outputs, in the order the README lists them; written_etag is the ETag this resource wrote, kept so that a
 # refresh which found another ETag (drift) leads the next update to restore the copy.
@@ -115,6 +117,11 @@ class CopiedObjectArgs:
                     if not _META_KEY.match(key):
                         bad(name, f"key {key!r} must be lower-case letters, digits, '.', '_' or '-' "
                                   "(stores lower-case metadata names)")
+            else:
+                for key, tag in value.items():
+                    if not (0 < len(key) <= 128 and len(tag) <= 256 and _TAG_TEXT.match(key + tag)):
+                        bad(name, f"tag {key!r}: keys (1-128) and values (up to 256) may hold letters, digits, "
+                                  "spaces and _ . : / = + - @ only")
         if p["metadata_directive"] == "REPLACE" and not p["metadata"] and not p["content_type"]:
             bad("metadata", "metadata_directive REPLACE with no metadata and no content_type would strip the "
                             "object's metadata; give metadata, or use COPY to keep the source's")

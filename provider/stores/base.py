@@ -97,11 +97,13 @@ class ObjectInfo:
     storage_class: str | None = None
     # "multipart" (S3 `-N` ETag), "slo"/"dlo" (Swift manifests): the ETag is not an MD5 of the bytes.
     composite: str | None = None
+    # Server-side encryption as the store reports it; under KMS or customer keys the ETag is not an MD5 either.
+    encryption: str | None = None
 
     @property
     def md5(self) -> str | None:
         """The content MD5 when the ETag is one (single-part, no KMS); None when it cannot be known from HEAD."""
-        if self.composite or not self.etag or len(self.etag) != 32:
+        if self.composite or (self.encryption or "AES256") != "AES256" or not self.etag or len(self.etag) != 32:
             return None
         try:
             int(self.etag, 16)

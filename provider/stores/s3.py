@@ -42,6 +42,12 @@ _GET_CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Matc
                           "if_modified_since": "If-Modified-Since", "if_unmodified_since": "If-Unmodified-Since"}
 
 
+def _encryption(headers) -> str | None:
+    if headers.get("x-amz-server-side-encryption-customer-algorithm"):
+        return "SSE-C"
+    return headers.get("x-amz-server-side-encryption")
+
+
 def parse_error(resp: requests.Response, *, error_in_200: bool = False):
     """(code, message, request id) of an S3 error, including the `<Error>` a 200 CopyObject may carry."""
     if resp.status_code < 300 and not error_in_200:
@@ -162,7 +168,7 @@ class S3Store:
             metadata={k[11:].lower(): v for k, v in h.items() if k.lower().startswith("x-amz-meta-")},
             headers=content_headers(h), version_id=h.get("x-amz-version-id"),
             storage_class=h.get("x-amz-storage-class"),
-            composite="multipart" if etag and "-" in etag else None)
+            composite="multipart" if etag and "-" in etag else None, encryption=_encryption(h))
 
     # --- the Store protocol ---------------------------------------------------------------------------------------
     def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
@@ -242,7 +248,7 @@ class S3Store:
                           last_modified=parse_iso_date(root.findtext(f"{_NS}LastModified")),
                           content_type=content_type, metadata=metadata, headers=extra,
                           version_id=resp.headers.get("x-amz-version-id"),
-                          composite=src.composite)
+                          composite=src.composite, encryption=_encryption(resp.headers))
 
     def open(self, url: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
              version_id: str | None = None, byte_range: tuple[int, int] | None = None) -> StreamingBody:
@@ -281,7 +287,7 @@ class S3Store:
         metadata, content_type, extra = resolved_write(options, source)
         return ObjectInfo(url=url, size=size, etag=normalize_etag(resp.headers.get("ETag")),
                           content_type=content_type, metadata=metadata, headers=extra,
-                          version_id=resp.headers.get("x-amz-version-id"))
+                          version_id=resp.headers.get("x-amz-version-id"), encryption=_encryption(resp.headers))
 
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None:
         if if_match is not None:

@@ -102,3 +102,18 @@ def test_cp_into_a_folder_keeps_the_name(backends, key_prefix, src_name, tmp_pat
     src.put(key_prefix + "named.txt", b"named")
     run_cli("cp", src.url(key_prefix + "named.txt"), f"file://{tmp_path}/", check=True)
     assert (tmp_path / "named.txt").read_bytes() == b"named"
+
+
+def test_http_proxy_from_the_environment_is_used(backends, key_prefix):
+    from ..counting_proxy import CountingProxy
+    minio = backends("minio")
+    minio.put(key_prefix + "via-proxy", b"p")
+    proxy = CountingProxy("http://unused.invalid")
+    try:
+        proc = run_cli("head", minio.url(key_prefix + "via-proxy"), "--json",
+                       env={"HTTP_PROXY": proxy.url, "http_proxy": proxy.url, "NO_PROXY": None, "no_proxy": None})
+        assert proc.returncode == 0, proc.stderr
+        assert [(m, p.split("?")[0]) for m, p, _ in proxy.requests] == [
+            ("HEAD", f"http://127.0.0.1:19000/{minio.bucket}/{key_prefix}via-proxy")]
+    finally:
+        proxy.close()

@@ -292,3 +292,27 @@ def test_streamed_write_with_no_overwrite_leaves_an_existing_destination(backend
         with pytest.raises(PreconditionFailed):
             store.write(url, b"new bytes", 9, options=WriteOptions(overwrite=False))
         assert dst.get(key_prefix + "dst") == b"precious"
+
+
+# --- Swift static large objects -------------------------------------------------------------------------------------
+def _slo(swift, name: str, segments: list[bytes]) -> str:
+    import json as _json
+    manifest = []
+    for i, seg in enumerate(segments):
+        etag = swift.put(f"{name}-segments/{i:04d}", seg)
+        manifest.append({"path": f"/{swift.bucket}/{name}-segments/{i:04d}", "etag": etag, "size_bytes": len(seg)})
+    swift.client.put_object(swift.bucket, name, _json.dumps(manifest), query_string="multipart-manifest=put")
+    return swift.head(name)["etag"]
+
+
+@pytest.mark.parametrize("dst_name", ["swift", "minio"])
+def test_copy_of_an_slo_source(backends, key_prefix, dst_name):
+    """An SLO's ETag is the MD5 of its segments' MD5s, quoted: it pins the copy, but is no content MD5."""
+    swift, dst = backends("swift"), backends(dst_name)
+    segments = [b"first segment " * 1000, b"second " * 3000, b"tail"]
+    slo_etag = _slo(swift, key_prefix + "big", segments)
+    result = transfer.copy_object(parse(swift.url(key_prefix + "big")), parse(dst.url(key_prefix + "copy")))
+    assert result.source.composite == "slo" and result.source.etag == slo_etag and result.source.md5 is None
+    assert result.method == ("server-side" if dst_name == "swift" else "streamed")
+    assert dst.get(key_prefix + "copy") == b"".join(segments)
+    assert dst.head(key_prefix + "copy")["etag"] == hashlib.md5(b"".join(segments)).hexdigest()

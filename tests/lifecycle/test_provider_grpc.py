@@ -150,6 +150,7 @@ def test_same_object_under_another_profile_name_is_an_update_not_a_replace(engin
     ({"delete_policy": "shred"}, "delete_policy", "not one of delete, retain, all-versions"),
     ({"metadata": {"Bad Key": "v"}}, "metadata", "key 'Bad Key'"),
     ({"acl": "everyone"}, "acl", "not a canned ACL"),
+    ({"tags": {"team": "a&b"}}, "tags", "tag 'team'"),
     ({"destination": "s3://nope@b/k"}, "destination", "profile 'nope'"),
 ])
 def test_check_reports_each_bad_input_on_its_property(engine, minio, key_prefix, change, prop, reason):

@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from ..conftest import ROOT
+from ..conftest import ROOT, run_cli
 from ..counting_proxy import CountingProxy
 
 PROGRAM = '''
@@ -124,7 +124,12 @@ def test_up_noop_preview_refresh_destroy(stack, backends, key_prefix):
     stack.run("up", "--yes")
     assert minio.get(key_prefix + "seed.db") == b"golden v2, changed"
 
+    drift = run_cli("drift", "--stack", "dev", env=stack.env, cwd=stack.dir)
+    assert drift.returncode == 0 and "in sync" in drift.stdout, drift.stdout + drift.stderr
     hand = minio.put(key_prefix + "seed.db", b"edited by hand")
+    drift = run_cli("drift", "--stack", "dev", "--json", env=stack.env, cwd=stack.dir)
+    assert drift.returncode == 4, drift.stderr
+    assert [f["status"] for f in json.loads(drift.stdout)] == ["destination changed"]
     refresh = stack.run("refresh", "--yes")
     assert "CopiedObject seed refreshing" in refresh.stdout and "~ 1 updated" in refresh.stdout, refresh.stdout
     assert stack.outputs("seed")["etag"] == hand
