@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 from dataclasses import dataclass
+from datetime import datetime
 
 from .stores import open_store
 from .stores.base import (BadRequest, CannotCopyHere, NotFound, ObjectInfo, PreconditionFailed, SourceConditions,
@@ -54,8 +55,10 @@ def location(url: ObjectURL) -> tuple:
     return open_store(url).location(url)
 
 
-def delete_if_unchanged(url: ObjectURL, etag: str | None) -> str | None:
-    """Delete `url` only if it still has `etag` (the object we wrote). Returns why it was left, or None."""
+def delete_if_unchanged(url: ObjectURL, etag: str | None, last_modified: datetime | None = None) -> str | None:
+    """Delete `url` only if it is still the object we wrote: same ETag, and not rewritten since (a replacement
+    that reached the same object under another endpoint name writes the same ETag, but later). Returns why it was
+    left, or None."""
     store = open_store(url)
     try:
         current = store.head(url)
@@ -63,6 +66,9 @@ def delete_if_unchanged(url: ObjectURL, etag: str | None) -> str | None:
         return None
     if etag is not None and current.etag != etag:
         return f"left {url} in place: its ETag is now {current.etag}, not {etag} as written, so someone else wrote it"
+    if last_modified is not None and current.last_modified is not None and current.last_modified > last_modified:
+        return (f"left {url} in place: it was rewritten at {current.last_modified.isoformat()}, after this "
+                f"resource wrote it ({last_modified.isoformat()})")
     store.delete(url, if_match=current.etag)
     return None
 

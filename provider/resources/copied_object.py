@@ -192,7 +192,9 @@ class CopiedObjectProvider(ResourceProvider):
             if args.delete_policy == "all-versions":
                 transfer.delete_all_versions(args.destination_url)
                 return
-            why = transfer.delete_if_unchanged(args.destination_url, props.get("written_etag"))
+            written_at = props.get("last_modified")
+            why = transfer.delete_if_unchanged(args.destination_url, props.get("written_etag"),
+                                               datetime.fromisoformat(written_at) if written_at else None)
         except ObjectCopyError as e:
             raise Exception(f"CopiedObject delete of {args.destination}: {e}") from None
         if why:

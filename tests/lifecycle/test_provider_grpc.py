@@ -240,3 +240,15 @@ def test_drift_command_reports_each_kind_from_a_state_file(engine, minio, key_pr
         "source-moved": "source changed"}
     table = run_cli("drift", "--state", str(state)).stdout
     assert table.splitlines()[0].split() == ["NAME", "STATUS", "DESTINATION", "DETAIL"]
+
+
+def test_replace_never_deletes_what_the_replacement_just_wrote(engine, minio, key_prefix):
+    """Old and new destinations name one object through different endpoints (the proxy, and MinIO directly), so
+    location() cannot tell they are the same: the delete of the old one must still spare the new copy."""
+    minio.put(key_prefix + "src", b"one object, two names")
+    program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst")}
+    _, res = engine.up(None, program)
+    res.outputs["last_modified"] = "2001-01-01T00:00:00+00:00"  # written long before the replacement
+    step, res = engine.up(res, {**program, "destination": f"s3://minio@{minio.bucket}/{key_prefix}dst"})
+    assert step == "replace"
+    assert minio.get(key_prefix + "dst") == b"one object, two names"
