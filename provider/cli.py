@@ -8,27 +8,22 @@ import argparse
 import json
 import logging
 import sys
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
+from datetime import datetime
 
 from . import __version__, transfer, urls
 from .stores import open_store
 from .stores.base import ObjectCopyError, SourceConditions, UsageError, WriteOptions
+from .stores.common import parse_user_date
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PRECONDITION, EXIT_DRIFT = 0, 1, 2, 3, 4
 
 
 def parse_when(text: str, field: str) -> datetime:
-    """RFC 1123 (`Wed, 21 Oct 2026 07:28:00 GMT`) or ISO 8601 (`2026-10-21T07:28:00Z`); no zone means UTC."""
     try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+        return parse_user_date(text)
     except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            raise UsageError(f"{field}: {text!r} is not a date; use ISO 8601 (2026-10-21T07:28:00Z) or "
-                             "RFC 1123 (Wed, 21 Oct 2026 07:28:00 GMT)") from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+        raise UsageError(f"{field}: {text!r} is not a date; use ISO 8601 (2026-10-21T07:28:00Z) or "
+                         "RFC 1123 (Wed, 21 Oct 2026 07:28:00 GMT)") from None
 
 
 def parse_meta(items: list[str]) -> dict[str, str]:

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import MISSING, dataclass, field, fields
-from datetime import datetime, timezone
-from email.utils import parsedate_to_datetime
 from typing import Any, Mapping
 
 from ..stores.base import SourceConditions, WriteOptions
+from ..stores.common import parse_user_date as parse_date
 from ..urls import ObjectURL, URLError, parse
 
 CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-read", "aws-exec-read",
@@ -25,18 +24,6 @@ _TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
 # refresh which found another ETag (drift) leads the next update to restore the copy.
 OUTPUTS = ("etag", "size", "last_modified", "version_id", "source_etag", "copied_source_version_id",
            "source_last_modified", "copied_at", "method", "written_etag")
-
-
-def parse_date(text: str) -> datetime:
-    """ISO 8601 or RFC 1123; no zone means UTC. Raises ValueError."""
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
-            raise ValueError(text) from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
 
 
 @dataclass(frozen=True)

@@ -28,6 +28,19 @@ def parse_http_date(value: str | None) -> datetime | None:
         return None
 
 
+def parse_user_date(text: str) -> datetime:
+    """A date as a user writes it: ISO 8601 (`2026-10-21T07:28:00Z`) or RFC 1123 (`Wed, 21 Oct 2026 07:28:00
+    GMT`); no zone means UTC. Raises ValueError."""
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError):
+            raise ValueError(text) from None
+    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+
+
 def parse_iso_date(value: str | None) -> datetime | None:
     if not value:
         return None
