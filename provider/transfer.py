@@ -7,20 +7,30 @@ is named before anything is written), and the ETag seen is pinned on every reque
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 
+from . import multipart
 from .stores import open_store
-from .stores.base import (BadRequest, CannotCopyHere, NotFound, ObjectInfo, PreconditionFailed, SourceConditions,
-                          Store, UsageError, WriteOptions)
+from .stores.base import (BadRequest, CannotCopyHere, NotFound, ObjectInfo, Part, PreconditionFailed,
+                          SourceConditions, Store, UsageError, WriteOptions)
 from .urls import ObjectURL
+
+
+@dataclass(frozen=True)
+class TransferConfig:
+    """How one copy may be split. None means: planned from the stores' limits."""
+
+    multipart_threshold: int | None = None  # above this size, copy in parts (default: the store's single-copy limit)
+    part_size: int | None = None            # bytes per part (default: fewest parts that keep `concurrency` busy)
+    concurrency: int = 8                    # parts in flight for this copy (the process-wide request cap still holds)
 
 
 @dataclass(frozen=True)
 class CopyResult:
     source: ObjectInfo
     destination: ObjectInfo
-    method: str  # "server-side" | "streamed"
+    method: str  # "server-side" | "server-side-multipart" | "streamed" | "streamed-multipart"
 
     def to_json(self) -> dict:
         d = self.destination
@@ -85,7 +95,8 @@ def delete_all_versions(url: ObjectURL) -> None:
 
 def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
                 options: WriteOptions = WriteOptions(), source_version_id: str | None = None,
-                planned_source_etag: str | None = None) -> CopyResult:
+                planned_source_etag: str | None = None, config: TransferConfig = TransferConfig(),
+                progress: multipart.Progress | None = None) -> CopyResult:
     """Copy one object. `planned_source_etag` is the ETag a preview saw: if the source has changed since, nothing
     is copied and the error says so."""
     src_store = open_store(source)
@@ -102,18 +113,54 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
         raise UsageError(f"{source} is both source and destination; use metadata directive REPLACE to rewrite "
                          "its metadata in place")
     pinned = conditions.merged(if_match=src.etag)
-    server_side = same_store and dst_store.capabilities.server_side_copy
     caps = dst_store.capabilities
-    if not options.overwrite and not (caps.dest_if_none_match_on_copy if server_side
-                                      else caps.dest_if_none_match_on_write):
+    server_side = same_store and caps.server_side_copy
+    if server_side and src.size > dst_store.limits.max_single_copy and not caps.multipart_copy:
+        server_side = False  # too big for one request, and the store cannot copy parts: stream it
+    parts = _plan(src.size, dst_store, config, server_side=server_side)
+    if parts is not None or not server_side:
+        # Parts and plain writes do not carry the source's tags as a server-side copy does: send them.
+        options = _with_source_tags(src_store, src, dst_store, options)
+    guarded = parts is None and (caps.dest_if_none_match_on_copy if server_side else caps.dest_if_none_match_on_write)
+    if not options.overwrite and not guarded:
         _refuse_if_exists(dst_store, destination)
-    if server_side:
+    if server_side and parts is None:
         try:
             info = dst_store.copy(src, destination, conditions=pinned, options=options)
+            _report(progress, src.size, 1)
             return CopyResult(src, info, "server-side")
         except CannotCopyHere:
-            pass
-    return CopyResult(src, _stream(src_store, src, dst_store, destination, pinned, options), "streamed")
+            server_side, parts = False, _plan(src.size, dst_store, config, server_side=False)
+            options = _with_source_tags(src_store, src, dst_store, options)
+    if parts is not None:
+        info = multipart.copy_in_parts(src_store, src, dst_store, destination, parts, pinned=pinned,
+                                       options=options, server_side=server_side, concurrency=config.concurrency,
+                                       progress=progress)
+        return CopyResult(src, info, "server-side-multipart" if server_side else "streamed-multipart")
+    info = _stream(src_store, src, dst_store, destination, pinned, options)
+    _report(progress, src.size, 1)
+    return CopyResult(src, info, "streamed")
+
+
+def _plan(size: int, store: Store, config: TransferConfig, *, server_side: bool) -> list[Part] | None:
+    caps = store.capabilities
+    if not (caps.multipart_copy if server_side else caps.multipart_upload):
+        return None
+    return multipart.plan(size, store.limits, threshold=config.multipart_threshold, part_size=config.part_size,
+                          concurrency=config.concurrency, server_side=server_side)
+
+
+def _with_source_tags(src_store: Store, src: ObjectInfo, dst_store: Store, options: WriteOptions) -> WriteOptions:
+    if options.tags is not None or options.tagging_directive != "COPY" or not dst_store.capabilities.tagging \
+            or not src_store.capabilities.tagging or not hasattr(src_store, "get_tags"):
+        return options
+    tags = src_store.get_tags(src.url)
+    return replace(options, tags=tags) if tags else options
+
+
+def _report(progress: multipart.Progress | None, size: int, parts: int) -> None:
+    if progress:
+        progress(size, size, parts, parts)
 
 
 def _refuse_if_exists(store: Store, url: ObjectURL) -> None:

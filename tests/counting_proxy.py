@@ -16,6 +16,9 @@ class CountingProxy:
         self.upstream = upstream.rstrip("/")
         self.requests: list[tuple[str, str, dict]] = []
         self.bytes_in = 0
+        # intercept(method, path, headers) runs before a request is forwarded: it may change the world (e.g. the
+        # source object, between two requests) and returns (status, body) to answer instead, or None to pass on.
+        self.intercept = lambda method, path, headers: None
         lock = threading.Lock()
         proxy = self
 
@@ -29,6 +32,14 @@ class CountingProxy:
                 with lock:
                     proxy.requests.append((self.command, self.path, headers))
                     proxy.bytes_in += length
+                fault = proxy.intercept(self.command, self.path, headers)
+                if fault:
+                    status, payload = fault
+                    self.send_response(status)
+                    self.send_header("Content-Length", str(len(payload)))
+                    self.end_headers()
+                    self.wfile.write(payload)
+                    return
                 target = self.path if self.path.startswith("http") else proxy.upstream + self.path
                 resp = requests.request(self.command, target, headers=headers, data=body,
                                         allow_redirects=False, stream=True, proxies={"http": None})

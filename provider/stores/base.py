@@ -201,6 +201,11 @@ class Capabilities:
     # does not, transfer HEADs the destination first, which leaves a short race.
     dest_if_none_match_on_copy: bool = True
     dest_if_none_match_on_write: bool = True
+    # Multipart: the store can assemble an object from parts it copies server-side from byte ranges of another
+    # of its objects (S3 UploadPartCopy; Swift segments copied with a Range, then an SLO manifest), and from parts
+    # written by the client (streamed copies).
+    multipart_copy: bool = False
+    multipart_upload: bool = False
     versioning: bool = False
     tagging: bool = False
     acl: bool = False
@@ -214,6 +219,28 @@ class Limits:
     min_part: int = 5 * MiB
     max_part: int = 5 * GiB
     max_parts: int = 10_000
+
+
+@dataclass(frozen=True)
+class Part:
+    number: int   # 1-based, as S3 numbers them
+    start: int
+    end: int      # inclusive, as in a Range header
+
+    @property
+    def size(self) -> int:
+        return self.end - self.start + 1
+
+
+@dataclass(frozen=True)
+class Upload:
+    """An object being assembled from parts; `upload_id` is the store's handle (S3's UploadId, Swift's segment
+    prefix, a local temp file)."""
+
+    url: "ObjectURL"
+    upload_id: str
+    initiated: datetime | None = None
+    encryption: str | None = None  # as the store reported it: under KMS a part's ETag is no MD5
 
 
 # --- the protocol ---------------------------------------------------------------------------------------------------
@@ -249,6 +276,26 @@ class Store(Protocol):
         `source` supplies metadata and content headers for a COPY directive."""
 
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None: ...
+
+
+@runtime_checkable
+class MultipartStore(Protocol):
+    """Optional: stores that can assemble an object from parts (see Capabilities.multipart_*). Transfer registers
+    abort_upload as the cleanup the moment start_upload returns, so no upload outlives a failed copy."""
+
+    def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload: ...
+
+    def copy_part(self, upload: Upload, part: Part, src: ObjectInfo, *, conditions: SourceConditions) -> str:
+        """Server-side copy of src's byte range into the part; returns the part's ETag."""
+
+    def upload_part(self, upload: Upload, part: Part, body: Iterable[bytes] | BinaryIO) -> str: ...
+
+    def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
+                        source: ObjectInfo | None) -> ObjectInfo: ...
+
+    def abort_upload(self, upload: Upload) -> None: ...
+
+    def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]: ...
 
 
 def refuse_unsupported(options: WriteOptions, caps: Capabilities, url) -> None:

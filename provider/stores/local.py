@@ -18,8 +18,8 @@ from typing import BinaryIO, Iterator
 
 from .. import profiles
 from ..urls import ObjectURL
-from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, PreconditionFailed, SourceConditions,
-                   WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
+from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
+                   SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import CHUNK
 
 _MD5_ATTR = "user.objectcopy.md5"
@@ -47,8 +47,10 @@ def _stat_key(st: os.stat_result) -> str:
 
 class LocalStore:
     # Conditions are checked against the file itself when it is opened, and again after the copy.
-    capabilities = Capabilities()  # if-none-match: a hard link, which fails when the destination exists
-    limits = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=1)
+    # if-none-match: a hard link, which fails when the destination exists. Parts (streamed downloads) are written
+    # at their offsets into one temp file, renamed into place when complete.
+    capabilities = Capabilities(multipart_upload=True)
+    limits = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000)
 
     def __init__(self, profile: profiles.Profile):
         self.profile = profile
@@ -143,9 +145,8 @@ class LocalStore:
         f.close()
         return io.BytesIO(data)
 
-    def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
-              source: ObjectInfo | None = None) -> ObjectInfo:
-        refuse_unsupported(options, self.capabilities, url)
+    def _temp_file(self, url: ObjectURL) -> str:
+        """A temp file beside the destination, so the final rename is atomic."""
         path = self._path(url)
         folder = os.path.dirname(path) or "/"
         try:
@@ -155,10 +156,37 @@ class LocalStore:
         if os.path.isdir(path):
             raise BadRequest(f"{url} is a directory; name a file")
         fd, tmp = tempfile.mkstemp(prefix=_TMP_PREFIX, dir=folder)
+        os.close(fd)
+        return tmp
+
+    def _finish(self, tmp: str, url: ObjectURL, options: WriteOptions, source: ObjectInfo | None,
+                md5: str | None) -> ObjectInfo:
+        """Metadata, then an atomic rename (or a hard link, which refuses an existing destination)."""
+        path = self._path(url)
+        metadata, content_type, headers = resolved_write(options, source)
+        _setxattr(tmp, _META_ATTR, json.dumps({"content_type": content_type, "metadata": metadata,
+                                               "headers": headers}).encode())
+        os.chmod(tmp, 0o644)
+        if md5:
+            _setxattr(tmp, _MD5_ATTR, f"{_stat_key(os.stat(tmp))}:{md5}".encode())
+        if options.overwrite:
+            os.replace(tmp, path)
+        else:
+            try:
+                os.link(tmp, path)
+            except FileExistsError:
+                raise PreconditionFailed(f"{url} already exists and overwrite is off", status=412) from None
+            os.unlink(tmp)
+        return self._info(url, path, os.stat(path))
+
+    def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
+              source: ObjectInfo | None = None) -> ObjectInfo:
+        refuse_unsupported(options, self.capabilities, url)
+        tmp = self._temp_file(url)
         try:
             h = hashlib.md5()
             written = 0
-            with os.fdopen(fd, "wb") as out:
+            with open(tmp, "wb") as out:
                 chunks = [body] if isinstance(body, (bytes, bytearray)) else (
                     iter(lambda: body.read(CHUNK), b"") if hasattr(body, "read") else body)
                 for chunk in chunks:
@@ -169,25 +197,41 @@ class LocalStore:
                 os.fsync(out.fileno())
             if written != size:
                 raise IOError(f"{url}: expected {size} bytes, the source gave {written}")
-            metadata, content_type, headers = resolved_write(options, source)
-            meta = {"content_type": content_type, "metadata": metadata, "headers": headers}
-            _setxattr(tmp, _META_ATTR, json.dumps(meta).encode())
-            os.chmod(tmp, 0o644)
-            st = os.stat(tmp)
-            _setxattr(tmp, _MD5_ATTR, f"{_stat_key(st)}:{h.hexdigest()}".encode())
-            if options.overwrite:
-                os.replace(tmp, path)
-            else:
-                try:
-                    os.link(tmp, path)
-                except FileExistsError:
-                    raise PreconditionFailed(f"{url} already exists and overwrite is off", status=412) from None
-                os.unlink(tmp)
-        except BaseException:
+            return self._finish(tmp, url, options, source, h.hexdigest())
+        finally:
             if os.path.exists(tmp):
                 os.unlink(tmp)
-            raise
-        return self._info(url, path, os.stat(path))
+
+    # --- parts: a streamed download written at offsets (MultipartStore) ------------------------------------------
+    def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
+        refuse_unsupported(options, self.capabilities, dst)
+        return Upload(dst, self._temp_file(dst))
+
+    def upload_part(self, upload: Upload, part: Part, body) -> str:
+        h = hashlib.md5()
+        written = 0
+        with open(upload.upload_id, "r+b") as out:
+            out.seek(part.start)
+            for chunk in iter(lambda: body.read(CHUNK), b""):
+                h.update(chunk)
+                out.write(chunk)
+                written += len(chunk)
+            out.flush()
+            os.fsync(out.fileno())
+        if written != part.size:
+            raise IOError(f"{upload.url}: part {part.number} got {written} of {part.size} bytes")
+        return h.hexdigest()
+
+    def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
+                        source: ObjectInfo | None) -> ObjectInfo:
+        return self._finish(upload.upload_id, upload.url, options, source, None)
+
+    def abort_upload(self, upload: Upload) -> None:
+        if os.path.exists(upload.upload_id):
+            os.unlink(upload.upload_id)
+
+    def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]:
+        return iter(())
 
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None:
         if if_match is not None:

@@ -7,9 +7,9 @@ from __future__ import annotations
 import os
 from dataclasses import replace
 from datetime import datetime
-from email.utils import format_datetime
 from typing import Iterator
 from urllib.parse import urlsplit
+from xml.sax.saxutils import escape as xml_escape
 
 import requests
 from defusedxml import ElementTree
@@ -18,21 +18,23 @@ from .. import profiles
 from ..http import Request, transport
 from ..signing import sigv4
 from ..urls import ObjectURL
-from .base import (Capabilities, ConfigError, Limits, ObjectInfo, PreconditionFailed, SourceConditions,
-                   WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
+from .base import (Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
+                   SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import SizedStream, StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date
 
 # Server variants. `minio` ignores if-none-match on CopyObject (it honours it on PutObject). `swift`: s3api
 # checks copy-source-if-match against Swift's own MD5, never the `-N` ETag it reports for multipart objects,
 # applies if-none-match on a copy to the source, and has no tagging (501).
-_S3 = dict(versioning=True, tagging=True, acl=True, storage_class=True, sse=True)
+_S3 = dict(versioning=True, tagging=True, acl=True, storage_class=True, sse=True, multipart_copy=True,
+           multipart_upload=True)
 PROVIDERS: dict[str, Capabilities] = {
     "aws": Capabilities(**_S3),
     "minio": Capabilities(**_S3, dest_if_none_match_on_copy=False),
-    "swift": Capabilities(copy_if_match_multipart_etag=False, dest_if_none_match_on_copy=False, versioning=True),
+    "swift": Capabilities(copy_if_match_multipart_etag=False, dest_if_none_match_on_copy=False, versioning=True,
+                          multipart_copy=True, multipart_upload=True),
     "other": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
 }
-_NS = "{http://s3.amazonaws.com/doc/2006-03-01/}"
+# Lookups use the {*} wildcard: AWS puts its namespace on every answer, MinIO leaves it off some (tagging).
 _CONDITION_HEADERS = {
     "if_match": "x-amz-copy-source-if-match", "if_none_match": "x-amz-copy-source-if-none-match",
     "if_modified_since": "x-amz-copy-source-if-modified-since",
@@ -185,14 +187,14 @@ class S3Store:
             query = "&".join(f"{k}={sigv4.quote_query_value(v)}" for k, v in sorted(params))
             resp = self._send("GET", self._url(prefix.bucket, "", query), context=f"list {prefix}")
             root = ElementTree.fromstring(resp.content)
-            for item in root.iter(f"{_NS}Contents"):
+            for item in root.iterfind(".//{*}Contents"):
                 yield ObjectInfo(
-                    url=prefix.with_key(item.findtext(f"{_NS}Key")), size=int(item.findtext(f"{_NS}Size") or 0),
-                    etag=normalize_etag(item.findtext(f"{_NS}ETag")),
-                    last_modified=parse_iso_date(item.findtext(f"{_NS}LastModified")),
-                    storage_class=item.findtext(f"{_NS}StorageClass"))
-            token = root.findtext(f"{_NS}NextContinuationToken")
-            if root.findtext(f"{_NS}IsTruncated") != "true" or not token:
+                    url=prefix.with_key(item.findtext("{*}Key")), size=int(item.findtext("{*}Size") or 0),
+                    etag=normalize_etag(item.findtext("{*}ETag")),
+                    last_modified=parse_iso_date(item.findtext("{*}LastModified")),
+                    storage_class=item.findtext("{*}StorageClass"))
+            token = root.findtext("{*}NextContinuationToken")
+            if root.findtext("{*}IsTruncated") != "true" or not token:
                 return
 
     def _write_headers(self, options: WriteOptions, source: ObjectInfo | None) -> dict[str, str]:
@@ -220,8 +222,8 @@ class S3Store:
                 headers[header] = value
         return headers
 
-    def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
-             options: WriteOptions) -> ObjectInfo:
+    def _copy_source_headers(self, src: ObjectInfo, conditions: SourceConditions) -> dict[str, str]:
+        """x-amz-copy-source and its conditions, for CopyObject and UploadPartCopy alike."""
         if (not self.capabilities.copy_if_match_multipart_etag and conditions.if_match
                 and "-" in conditions.if_match and src.last_modified):
             # The caller has just HEADed the source and checked the ETag; pin on its Last-Modified instead.
@@ -231,6 +233,11 @@ class S3Store:
             value = getattr(conditions, name)
             if value is not None and name in self.capabilities.copy_conditions:
                 headers[header] = http_date(value) if isinstance(value, datetime) else f'"{normalize_etag(value)}"'
+        return headers
+
+    def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
+             options: WriteOptions) -> ObjectInfo:
+        headers = self._copy_source_headers(src, conditions)
         if options.metadata_directive == "COPY" and not (options.metadata or options.content_type or options.headers):
             headers["x-amz-metadata-directive"] = "COPY"
         else:
@@ -244,8 +251,8 @@ class S3Store:
                           context=f"copy {src.url} to {dst}")
         root = ElementTree.fromstring(resp.content)
         metadata, content_type, extra = resolved_write(options, src)
-        return ObjectInfo(url=dst, size=src.size, etag=normalize_etag(root.findtext(f"{_NS}ETag")),
-                          last_modified=parse_iso_date(root.findtext(f"{_NS}LastModified")),
+        return ObjectInfo(url=dst, size=src.size, etag=normalize_etag(root.findtext("{*}ETag")),
+                          last_modified=parse_iso_date(root.findtext("{*}LastModified")),
                           content_type=content_type, metadata=metadata, headers=extra,
                           version_id=resp.headers.get("x-amz-version-id"),
                           composite=src.composite, encryption=_encryption(resp.headers))
@@ -299,6 +306,72 @@ class S3Store:
         self._send("DELETE", self._url(url.bucket, url.key, query), context=f"DELETE {url}")
 
 
+    # --- multipart (MultipartStore) -----------------------------------------------------------------------------
+    def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
+        # Multipart uploads ignore the metadata directive: what the object carries is sent here, in full.
+        refuse_unsupported(options, self.capabilities, dst)
+        headers = self._write_headers(options, source)
+        headers.update(self._object_headers(options, copy=False))
+        resp = self._send("POST", self._url(dst.bucket, dst.key, "uploads="), headers=headers,
+                          context=f"start multipart upload to {dst}")
+        return Upload(dst, ElementTree.fromstring(resp.content).findtext("{*}UploadId"),
+                      encryption=_encryption(resp.headers))
+
+    def _part_url(self, upload: Upload, part: Part) -> str:
+        query = f"partNumber={part.number}&uploadId={sigv4.quote_query_value(upload.upload_id)}"
+        return self._url(upload.url.bucket, upload.url.key, query)
+
+    def copy_part(self, upload: Upload, part: Part, src: ObjectInfo, *, conditions: SourceConditions) -> str:
+        headers = self._copy_source_headers(src, conditions)
+        headers["x-amz-copy-source-range"] = f"bytes={part.start}-{part.end}"
+        resp = self._send("PUT", self._part_url(upload, part), headers=headers, error_in_200=True,
+                          context=f"copy part {part.number} of {src.url} to {upload.url}")
+        return normalize_etag(ElementTree.fromstring(resp.content).findtext("{*}ETag"))
+
+    def upload_part(self, upload: Upload, part: Part, body) -> str:
+        resp = self._send("PUT", self._part_url(upload, part), headers={"Content-Length": str(part.size)},
+                          body=SizedStream(body, part.size), context=f"upload part {part.number} of {upload.url}")
+        return normalize_etag(resp.headers.get("ETag"))
+
+    def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
+                        source: ObjectInfo | None) -> ObjectInfo:
+        body = ("<CompleteMultipartUpload>" + "".join(
+            f"<Part><PartNumber>{p.number}</PartNumber><ETag>\"{xml_escape(etag)}\"</ETag></Part>"
+            for p, etag in parts) + "</CompleteMultipartUpload>").encode()
+        query = f"uploadId={sigv4.quote_query_value(upload.upload_id)}"
+        self._send("POST", self._url(upload.url.bucket, upload.url.key, query), body=body,
+                   headers={"Content-Type": "application/xml"}, payload_hash=sigv4.payload_sha256(body),
+                   error_in_200=True, context=f"complete multipart upload to {upload.url}")
+        return self.head(upload.url)  # the answer has no Last-Modified or version id
+
+    def abort_upload(self, upload: Upload) -> None:
+        query = f"uploadId={sigv4.quote_query_value(upload.upload_id)}"
+        try:
+            self._send("DELETE", self._url(upload.url.bucket, upload.url.key, query),
+                       context=f"abort multipart upload to {upload.url}")
+        except NotFound:
+            pass  # already gone: aborting twice is fine
+
+    def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]:
+        markers = ""
+        while True:
+            query = f"{markers}prefix={sigv4.quote_query_value(prefix.key)}&uploads="
+            resp = self._send("GET", self._url(prefix.bucket, "", query), context=f"list uploads under {prefix}")
+            root = ElementTree.fromstring(resp.content)
+            for item in root.iterfind(".//{*}Upload"):
+                yield Upload(prefix.with_key(item.findtext("{*}Key")), item.findtext("{*}UploadId"),
+                             parse_iso_date(item.findtext("{*}Initiated")))
+            key, upload_id = root.findtext("{*}NextKeyMarker"), root.findtext("{*}NextUploadIdMarker")
+            if root.findtext("{*}IsTruncated") != "true" or not key:
+                return
+            markers = (f"key-marker={sigv4.quote_query_value(key)}&"
+                       f"upload-id-marker={sigv4.quote_query_value(upload_id or '')}&")
+
+    def get_tags(self, url: ObjectURL) -> dict[str, str]:
+        resp = self._send("GET", self._url(url.bucket, url.key, "tagging="), context=f"get tags of {url}")
+        root = ElementTree.fromstring(resp.content)
+        return {t.findtext("{*}Key"): t.findtext("{*}Value") or "" for t in root.iterfind(".//{*}Tag")}
+
     def delete_all_versions(self, url: ObjectURL) -> None:
         """Every version and delete marker of exactly this key, paged through ListObjectVersions."""
         marker = ""
@@ -308,11 +381,11 @@ class S3Store:
                 query = f"key-marker={sigv4.quote_query_value(marker)}&" + query
             resp = self._send("GET", self._url(url.bucket, "", query), context=f"list versions of {url}")
             root = ElementTree.fromstring(resp.content)
-            for item in list(root.iter(f"{_NS}Version")) + list(root.iter(f"{_NS}DeleteMarker")):
-                if item.findtext(f"{_NS}Key") == url.key:
-                    self.delete(url, version_id=item.findtext(f"{_NS}VersionId"))
-            marker = root.findtext(f"{_NS}NextKeyMarker") or ""
-            if root.findtext(f"{_NS}IsTruncated") != "true" or not marker:
+            for item in list(root.iterfind(".//{*}Version")) + list(root.iterfind(".//{*}DeleteMarker")):
+                if item.findtext("{*}Key") == url.key:
+                    self.delete(url, version_id=item.findtext("{*}VersionId"))
+            marker = root.findtext("{*}NextKeyMarker") or ""
+            if root.findtext("{*}IsTruncated") != "true" or not marker:
                 return
 
 

@@ -9,24 +9,29 @@ import hashlib
 import json
 import os
 import threading
+import uuid
 from datetime import datetime
 from typing import Iterator
-from urllib.parse import quote
+from urllib.parse import quote, unquote
 
 import requests
 
 from .. import profiles
 from ..http import Request, transport
 from ..urls import ObjectURL
-from .base import (AccessDenied, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, PreconditionFailed,
-                   SourceConditions, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
+from .base import (AccessDenied, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
+                   SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import SizedStream, StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date
 
 # The copy middleware passes conditional headers to its GET of the source, so if-none-match: * cannot guard the
 # destination of a copy; a plain PUT honours it.
 # The proxy itself refuses an if-none-match other than * on a PUT, so that condition is checked by a HEAD.
-CAPABILITIES = Capabilities(dest_if_none_match_on_copy=False, versioning=False,
+# Large objects: segments are copied server-side (X-Copy-From honours Range) or uploaded into
+# `<container>_segments/<key>/<id>/`, then joined by an SLO manifest.
+CAPABILITIES = Capabilities(dest_if_none_match_on_copy=False, versioning=False, multipart_copy=True,
+                            multipart_upload=True,
                             copy_conditions=frozenset({"if_match", "if_modified_since", "if_unmodified_since"}))
+SEGMENTS_SUFFIX = "_segments"
 LIMITS = Limits(max_single_copy=5 * 1024**3 + 2, min_part=1, max_part=5 * 1024**3, max_parts=1000)
 _CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
                       "if_modified_since": "If-Modified-Since", "if_unmodified_since": "If-Unmodified-Since"}
@@ -95,13 +100,14 @@ class SwiftStore:
 
     def _auth(self, fresh: bool = False) -> tuple[str, str]:
         with _tokens_lock:
-            if not fresh and self._cache_key() in _tokens:
-                return _tokens[self._cache_key()]
-        storage_url, token = self._auth_v1() if self.version.startswith("1") else self._auth_v3()
-        storage_url = (self.storage_url_override or storage_url).rstrip("/")
-        with _tokens_lock:
-            _tokens[self._cache_key()] = (storage_url, token)
-        return storage_url, token
+            cached = None if fresh else _tokens.get(self._cache_key())
+        if cached is None:
+            cached = self._auth_v1() if self.version.startswith("1") else self._auth_v3()
+            with _tokens_lock:
+                _tokens[self._cache_key()] = cached
+        # The override applies per profile: the cache is keyed by identity, which profiles may share.
+        storage_url, token = cached
+        return (self.storage_url_override or storage_url).rstrip("/"), token
 
     def _auth_v1(self) -> tuple[str, str]:
         resp = transport().send(
@@ -201,14 +207,17 @@ class SwiftStore:
             headers["Content-Type"] = content_type
         return headers
 
+    def _condition_headers(self, conditions: SourceConditions) -> dict[str, str]:
+        """The copy middleware applies these to its GET of the source."""
+        return {header: (http_date(value) if isinstance(value, datetime) else normalize_etag(value))
+                for name, header in _CONDITION_HEADERS.items()
+                if (value := getattr(conditions, name)) is not None and name in self.capabilities.copy_conditions}
+
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
              options: WriteOptions) -> ObjectInfo:
         refuse_unsupported(options, self.capabilities, dst)
-        headers = {"X-Copy-From": self._path(src.url.bucket, src.url.key), "Content-Length": "0"}
-        for name, header in _CONDITION_HEADERS.items():
-            value = getattr(conditions, name)
-            if value is not None and name in self.capabilities.copy_conditions:
-                headers[header] = http_date(value) if isinstance(value, datetime) else normalize_etag(value)
+        headers = {"X-Copy-From": self._path(src.url.bucket, src.url.key), "Content-Length": "0",
+                   **self._condition_headers(conditions)}
         if options.metadata_directive == "REPLACE":
             headers["X-Fresh-Metadata"] = "true"
         if options.metadata_directive == "REPLACE" or options.metadata or options.content_type or options.headers:
@@ -252,15 +261,73 @@ class SwiftStore:
                           content_type=content_type, metadata=metadata, headers=extra)
 
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None:
+        current = None
         if if_match is not None:
             current = self.head(url)
             if current.etag != normalize_etag(if_match):
                 raise PreconditionFailed(f"not deleting {url}: its ETag is {current.etag}, "
                                          f"expected {normalize_etag(if_match)}")
         try:
-            self._send("DELETE", self._path(url.bucket, url.key), context=f"DELETE {url}")
+            query = "multipart-manifest=delete" if self._owns_segments(url, current) else ""
+            self._send("DELETE", self._path(url.bucket, url.key), query=query, context=f"DELETE {url}")
         except NotFound:
             pass  # deleting what is gone succeeds, as on S3
+
+    def _owns_segments(self, url: ObjectURL, info: ObjectInfo | None) -> bool:
+        """An SLO whose segments all sit under the prefix this store writes for that key: delete them with it.
+        A manifest pointing elsewhere (a manifest copy shares its segments) loses only the manifest."""
+        try:
+            info = info or self.head(url)
+        except NotFound:
+            return False
+        if info.composite != "slo":
+            return False
+        resp = self._send("GET", self._path(url.bucket, url.key), query="multipart-manifest=get",
+                          context=f"read the manifest of {url}")
+        mine = f"/{url.bucket}{SEGMENTS_SUFFIX}/{url.key}/"
+        return all(unquote(seg.get("name", "")).startswith(mine) for seg in resp.json())
+
+    # --- large objects (MultipartStore) -------------------------------------------------------------------------
+    def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
+        refuse_unsupported(options, self.capabilities, dst)
+        container = dst.bucket + SEGMENTS_SUFFIX
+        self._send("PUT", self._path(container), headers={"Content-Length": "0"},
+                   context=f"create segments container {container}")
+        return Upload(dst, f"{container}/{dst.key}/{uuid.uuid4().hex}")
+
+    def _segment_path(self, upload: Upload, part: Part) -> str:
+        container, _, prefix = upload.upload_id.partition("/")
+        return self._path(container, f"{prefix}/{part.number:08d}")
+
+    def copy_part(self, upload: Upload, part: Part, src: ObjectInfo, *, conditions: SourceConditions) -> str:
+        headers = {"X-Copy-From": self._path(src.url.bucket, src.url.key), "Content-Length": "0",
+                   "Range": f"bytes={part.start}-{part.end}", **self._condition_headers(conditions)}
+        resp = self._send("PUT", self._segment_path(upload, part), headers=headers,
+                          context=f"copy segment {part.number} of {src.url} to {upload.url}")
+        return normalize_etag(resp.headers.get("Etag"))
+
+    def upload_part(self, upload: Upload, part: Part, body) -> str:
+        resp = self._send("PUT", self._segment_path(upload, part), headers={"Content-Length": str(part.size)},
+                          body=SizedStream(body, part.size), context=f"upload segment {part.number} of {upload.url}")
+        return normalize_etag(resp.headers.get("Etag"))
+
+    def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
+                        source: ObjectInfo | None) -> ObjectInfo:
+        container, _, prefix = upload.upload_id.partition("/")
+        manifest = json.dumps([{"path": f"/{container}/{prefix}/{p.number:08d}", "etag": etag,
+                                "size_bytes": p.size} for p, etag in parts]).encode()
+        headers = self._write_headers(options, source)
+        self._send("PUT", self._path(upload.url.bucket, upload.url.key), headers=headers, body=manifest,
+                   query="multipart-manifest=put", context=f"write the SLO manifest of {upload.url}")
+        return self.head(upload.url)
+
+    def abort_upload(self, upload: Upload) -> None:
+        container, _, prefix = upload.upload_id.partition("/")
+        for segment in self.list(ObjectURL("swift", container, prefix + "/", self.profile.name)):
+            self._send("DELETE", self._path(container, segment.url.key), context=f"delete segment {segment.url}")
+
+    def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]:
+        return iter(())  # a Swift upload is a set of segments; what is unreferenced is not tracked here
 
 
 def from_profile(profile: profiles.Profile) -> SwiftStore:

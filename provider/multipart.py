@@ -1,0 +1,127 @@
+"""Multipart copies: plan the parts from the stores' limits (data, not code), run them in parallel, and abort the
+upload on any failure or interrupt, so no upload and no half-written object is left behind (s3transfer's
+failure cleanups)."""
+from __future__ import annotations
+
+import hashlib
+import logging
+from concurrent.futures import ThreadPoolExecutor, as_completed
+from typing import Callable
+
+from .stores.base import (BadRequest, Limits, MiB, MultipartStore, ObjectInfo, Part, SourceConditions, Store,
+                          Upload, UsageError, WriteOptions)
+
+log = logging.getLogger("pulumi_objectcopy.transfer")
+
+# A streamed copy (through this process) goes multipart above this size, in parts of at most STREAM_MAX_PART, so a
+# failed part costs little to send again. Server-side copies stay single up to the store's single-copy limit.
+STREAM_THRESHOLD = 64 * MiB
+STREAM_MAX_PART = 128 * MiB
+
+# progress(bytes done, bytes total, parts done, parts total)
+Progress = Callable[[int, int, int, int], None]
+
+
+def plan(size: int, limits: Limits, *, threshold: int | None, part_size: int | None, concurrency: int,
+         server_side: bool) -> list[Part] | None:
+    """The parts of a copy, or None for a single request. Default part size: the fewest parts that keep
+    `concurrency` busy, within the store's part bounds and part count."""
+    if threshold is not None:
+        if size == 0 or size < threshold:
+            return None
+    elif size <= (limits.max_single_copy if server_side else STREAM_THRESHOLD):
+        return None
+    if part_size is not None:
+        if not limits.min_part <= part_size <= limits.max_part:
+            raise UsageError(f"part size {part_size} is outside this store's bounds "
+                             f"({limits.min_part} to {limits.max_part} bytes)")
+        if -(-size // part_size) > limits.max_parts:
+            raise UsageError(f"part size {part_size} would need more than {limits.max_parts} parts for "
+                             f"{size} bytes; use at least {-(-size // limits.max_parts)}")
+    else:
+        part_size = min(-(-size // max(1, concurrency)), STREAM_MAX_PART if not server_side else limits.max_part,
+                        limits.max_part)
+        part_size = max(part_size, limits.min_part, -(-size // limits.max_parts))
+        if part_size > limits.max_part:
+            raise BadRequest(f"{size} bytes do not fit in {limits.max_parts} parts of at most {limits.max_part}")
+    return [Part(n, start, min(start + part_size, size) - 1) for n, start in enumerate(range(0, size, part_size), 1)]
+
+
+def run_parts(parts: list[Part], work: Callable[[Part], str], *, concurrency: int,
+              progress: Progress | None = None) -> list[tuple[Part, str]]:
+    """Run `work` on every part, `concurrency` at a time; the first failure cancels the rest and is raised once
+    every part in flight has stopped (so nothing writes after the caller aborts)."""
+    total = sum(p.size for p in parts)
+    done: list[tuple[Part, str]] = []
+    pool = ThreadPoolExecutor(max_workers=max(1, min(concurrency, len(parts))), thread_name_prefix="objectcopy-part")
+    try:
+        futures = {pool.submit(work, part): part for part in parts}
+        for future in as_completed(futures):
+            done.append((futures[future], future.result()))
+            if progress:
+                progress(sum(p.size for p, _ in done), total, len(done), len(parts))
+    except BaseException:
+        pool.shutdown(wait=True, cancel_futures=True)
+        raise
+    pool.shutdown(wait=True)
+    return sorted(done, key=lambda pe: pe[0].number)
+
+
+def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, dst, parts: list[Part], *,
+                  pinned: SourceConditions, options: WriteOptions, server_side: bool, concurrency: int,
+                  progress: Progress | None = None) -> ObjectInfo:
+    """Assemble dst from parts copied server-side, or streamed from ranged reads of the source."""
+    upload = dst_store.start_upload(dst, options=options, source=src)
+    try:
+        if server_side:
+            def work(part: Part) -> str:
+                return dst_store.copy_part(upload, part, src, conditions=pinned)
+        else:
+            def work(part: Part) -> str:
+                return _stream_part(src_store, src, dst_store, upload, part, pinned)
+        done = run_parts(parts, work, concurrency=concurrency, progress=progress)
+        info = dst_store.complete_upload(upload, done, options=options, source=src)
+    except BaseException:
+        abort(dst_store, upload)
+        raise
+    if info.size != src.size:
+        dst_store.delete(dst)
+        raise BadRequest(f"copy of {src.url} to {dst} made {info.size} bytes, not {src.size}; it was removed")
+    return info
+
+
+def abort(store: MultipartStore, upload: Upload) -> None:
+    try:
+        store.abort_upload(upload)
+    except Exception as e:  # the original failure matters more; say what is left and how to remove it
+        log.warning("could not abort the upload to %s (%s); `objectcopy cleanup` removes it", upload.url, e)
+
+
+class _PartReader:
+    """A part's bytes passing through, with their MD5 and count, to check what the store received."""
+
+    def __init__(self, stream):
+        self._stream = stream
+        self.md5 = hashlib.md5()
+        self.length = 0
+
+    def read(self, n: int = -1) -> bytes:
+        chunk = self._stream.read(n)
+        self.md5.update(chunk)
+        self.length += len(chunk)
+        return chunk
+
+
+def _stream_part(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, upload: Upload, part: Part,
+                 pinned: SourceConditions) -> str:
+    with src_store.open(src.url, conditions=pinned, version_id=src.version_id,
+                        byte_range=(part.start, part.end)) as body:
+        reader = _PartReader(body)
+        etag = dst_store.upload_part(upload, part, reader)
+    digest = reader.md5.hexdigest()
+    if reader.length != part.size:
+        raise BadRequest(f"part {part.number} of {src.url}: read {reader.length} of {part.size} bytes")
+    # A part's ETag is its MD5 on every store here, unless the upload is encrypted with KMS or customer keys.
+    if (upload.encryption or "AES256") == "AES256" and etag and len(etag) == 32 and etag != digest:
+        raise BadRequest(f"part {part.number} of {src.url} arrived damaged: MD5 {digest}, store has {etag}")
+    return etag
