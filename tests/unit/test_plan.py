@@ -1,7 +1,7 @@
 import pytest
 
 from pulumi_objectcopy.multipart import STREAM_MAX_PART, STREAM_THRESHOLD, plan
-from pulumi_objectcopy.stores.base import GiB, Limits, MiB, UsageError
+from pulumi_objectcopy.stores.base import BadRequest, GiB, Limits, MiB, UsageError
 
 S3 = Limits()  # 5 GiB single copy, parts of 5 MiB to 5 GiB, 10,000 parts
 
@@ -39,8 +39,10 @@ def test_part_floor_and_part_count_ceiling():
     assert sizes(tiny) == [5 * MiB, 1 * MiB]
     huge = plan(48 * 1024 * GiB, S3, threshold=None, part_size=None, concurrency=1, server_side=True)
     assert len(huge) == 9831 and max(sizes(huge)) == 5 * GiB  # 48 TiB in parts of at most 5 GiB
-    many = plan(60 * GiB, Limits(max_parts=10), threshold=None, part_size=None, concurrency=1000, server_side=True)
-    assert len(many) == 10
+    many = plan(50 * GiB, Limits(max_parts=10), threshold=None, part_size=None, concurrency=1000, server_side=True)
+    assert sizes(many) == [5 * GiB] * 10  # the part count, not the concurrency, sets the size here
+    with pytest.raises(BadRequest, match="do not fit in 10 parts"):
+        plan(60 * GiB, Limits(max_parts=10), threshold=None, part_size=None, concurrency=1, server_side=True)
 
 
 @pytest.mark.parametrize("part_size,message", [(1 * MiB, "outside this store's bounds"),
