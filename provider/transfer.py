@@ -21,9 +21,23 @@ from .urls import ObjectURL
 class TransferConfig:
     """How one copy may be split. None means: planned from the stores' limits."""
 
-    multipart_threshold: int | None = None  # above this size, copy in parts (default: the store's single-copy limit)
+    multipart_threshold: int | None = None  # from this size, copy in parts (default: the store's single-copy limit)
     part_size: int | None = None            # bytes per part (default: fewest parts that keep `concurrency` busy)
-    concurrency: int = 8                    # parts in flight for this copy (the process-wide request cap still holds)
+    concurrency: int | None = None          # parts in flight for this copy, default 8 (the process-wide cap holds)
+
+    def with_profile_defaults(self, store: Store) -> "TransferConfig":
+        """Unset fields from the destination's profile (multipart_cutoff, part_size, concurrency), else defaults."""
+        profile = getattr(store, "profile", None)
+        get = profile.get if profile is not None else (lambda key, default=None: default)
+        return TransferConfig(
+            multipart_threshold=self.multipart_threshold if self.multipart_threshold is not None
+            else _int(get("multipart_cutoff")),
+            part_size=self.part_size if self.part_size is not None else _int(get("part_size")),
+            concurrency=self.concurrency or _int(get("concurrency")) or 8)
+
+
+def _int(value) -> int | None:
+    return None if value is None else int(value)
 
 
 @dataclass(frozen=True)
@@ -113,6 +127,7 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
         raise UsageError(f"{source} is both source and destination; use metadata directive REPLACE to rewrite "
                          "its metadata in place")
     pinned = conditions.merged(if_match=src.etag)
+    config = config.with_profile_defaults(dst_store)
     caps = dst_store.capabilities
     server_side = same_store and caps.server_side_copy
     if server_side and src.size > dst_store.limits.max_single_copy and not caps.multipart_copy:

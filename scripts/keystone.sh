@@ -155,6 +155,7 @@ SWIFT_VERSION=$(sed -n 's/^SWIFT_VERSION=//p' "$SWIFT_AIO")
 SWIFT_VENV=$CACHE/swift/venv-$SWIFT_VERSION
 SWIFT_ETC=$RUN_ROOT/swift/etc
 KSM_STAMP=.objectcopy-keystonemiddleware-version
+CHANGED=()   # config files write_configs replaced, so their running server restarts
 
 log() { printf '[keystone.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
@@ -368,7 +369,6 @@ include_service_catalog = false
 service_token_roles_required = true
 # validate every token with Keystone: a revoked token is refused at once
 token_cache_time = -1
-memcached_servers = $HOST:$MEMCACHED_PORT
 
 [filter:keystoneauth]
 use = egg:swift#keystoneauth
@@ -389,15 +389,17 @@ EOF
         printf '\n[filter:%s]\nuse = egg:swift#%s\n' "$n" "$n" >>"$tmp/proxy-server-keystone.conf"
     done
     printf '\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n' >>"$tmp/proxy-server-keystone.conf"
+    CHANGED=()
     for n in keystone.conf keystone-serve.py proxy-server-keystone.conf; do
-        cmp -s "$tmp/$n" "$ETC/$n" 2>/dev/null || mv -f "$tmp/$n" "$ETC/$n"
+        # only touch files that changed, so a running server's config is stable
+        cmp -s "$tmp/$n" "$ETC/$n" 2>/dev/null || { mv -f "$tmp/$n" "$ETC/$n"; CHANGED+=("$n"); }
     done
     rm -rf "$tmp"
 }
 
 manage() {
     "$VENV/bin/keystone-manage" --config-file "$ETC/keystone.conf" "$@" >>"$LOGDIR/keystone-manage.log" 2>&1 ||
-        { tail -n 30 "$LOGDIR/keystone-manage.log" >&2; die "keystone-manage $1 failed (log: $LOGDIR/keystone-manage.log)"; }
+        { tail -n 30 "$LOGDIR/keystone-manage.log" >&2; die "keystone-manage $1 failed (log: $LOGDIR)"; }
 }
 
 # db_sync, key repositories and bootstrap; each is idempotent, and the stamp skips them all on later starts.
@@ -418,13 +420,15 @@ bootstrap() {
     log "db_sync + fernet/credential setup + bootstrap took $(elapsed "$t0") s"
 }
 
+provision_failed() { tail -n 20 "$LOGDIR/provision.log" >&2; die "provisioning Keystone failed (log: $LOGDIR)"; }
+
 # Projects, users, roles and the object-store endpoint, through the v3 API as the bootstrap admin (idempotent).
 provision() {
     KS_URL=$AUTH_URL KS_ADMIN_PASSWORD=$ADMIN_PASSWORD KS_REGION=$REGION \
     KS_SERVICE_USER=$SERVICE_USER KS_SERVICE_PASSWORD=$SERVICE_PASSWORD \
     KS_TEST_PROJECT=$TEST_PROJECT KS_TEST_USER=$TEST_USER KS_TEST_PASSWORD=$TEST_PASSWORD \
     KS_SWIFT_URL="$PROXY/v1/AUTH_\$(project_id)s" \
-    "$VENV/bin/python" - <<'EOF' >>"$LOGDIR/provision.log" 2>&1 || { tail -n 20 "$LOGDIR/provision.log" >&2; die "provisioning Keystone failed"; }
+    "$VENV/bin/python" - <<'EOF' >>"$LOGDIR/provision.log" 2>&1 || provision_failed
 import json
 import os
 import urllib.error
@@ -542,9 +546,30 @@ launch() {
         </dev/null >>"$LOGDIR/$c.log" 2>&1 7>&- 8>&- 9>&- &
 }
 
+comp_configs() {
+    case $1 in keystone) echo "keystone.conf keystone-serve.py" ;; proxy) echo proxy-server-keystone.conf ;; esac
+}
+
+stop_pid() {
+    local pid=$1 i
+    kill "$pid" 2>/dev/null || true
+    for i in $(seq 1 100); do kill -0 "$pid" 2>/dev/null || return 0; sleep 0.1; done
+    log "pid $pid ignored SIGTERM for 10 s; sending SIGKILL"
+    kill -9 "$pid" 2>/dev/null || true
+}
+
 start_comp() {
-    local c=$1
-    comp_pid "$c" >/dev/null && return 0   # already running (possibly still starting up)
+    local c=$1 pid f
+    if pid=$(comp_pid "$c"); then
+        for f in $(comp_configs "$c"); do
+            if [[ " ${CHANGED[*]} " == *" $f "* ]]; then
+                log "restarting $c (pid $pid): $f changed"
+                stop_pid "$pid"
+                break
+            fi
+        done
+        comp_pid "$c" >/dev/null && return 0   # already running (possibly still starting up)
+    fi
     port_in_use "$(comp_port "$c")" &&
         die "port $(comp_port "$c") ($c) is in use by a process this script did not start; stop it first"
     case $c in
@@ -581,8 +606,9 @@ keystone_up() { curl -fsS -o /dev/null --max-time 2 "$AUTH_URL" 2>/dev/null; }
 # A v3 password login as the test user; prints "<token> <object-store public URL>".
 test_login() {
     local body out token url
-    body=$(printf '{"auth":{"identity":{"methods":["password"],"password":{"user":{"name":"%s","password":"%s","domain":{"name":"Default"}}}},"scope":{"project":{"name":"%s","domain":{"name":"Default"}}}}}' \
-        "$TEST_USER" "$TEST_PASSWORD" "$TEST_PROJECT")
+    body=$(printf '{"auth":{"identity":{"methods":["password"],"password":{"user":{%s}}},"scope":{"project":{%s}}}}' \
+        "\"name\":\"$TEST_USER\",\"password\":\"$TEST_PASSWORD\",\"domain\":{\"name\":\"Default\"}" \
+        "\"name\":\"$TEST_PROJECT\",\"domain\":{\"name\":\"Default\"}")
     out=$(curl -fsS -D - --max-time 5 -H 'Content-Type: application/json' -d "$body" "$AUTH_URL/auth/tokens" \
         2>/dev/null) || return 1
     token=$(printf '%s' "$out" | tr -d '\r' | awk -F': ' 'tolower($1)=="x-subject-token" {print $2}')

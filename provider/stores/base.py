@@ -206,6 +206,8 @@ class Capabilities:
     # written by the client (streamed copies).
     multipart_copy: bool = False
     multipart_upload: bool = False
+    # ListMultipartUploads honours a key prefix (MinIO matches only an exact key: list all, filter here).
+    list_uploads_by_prefix: bool = True
     versioning: bool = False
     tagging: bool = False
     acl: bool = False

@@ -22,14 +22,15 @@ from .base import (Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part
                    SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import SizedStream, StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date
 
-# Server variants. `minio` ignores if-none-match on CopyObject (it honours it on PutObject). `swift`: s3api
+# Server variants. `minio` ignores if-none-match on CopyObject (it honours it on PutObject) and lists multipart
+# uploads only for an exact key. `swift`: s3api
 # checks copy-source-if-match against Swift's own MD5, never the `-N` ETag it reports for multipart objects,
 # applies if-none-match on a copy to the source, and has no tagging (501).
 _S3 = dict(versioning=True, tagging=True, acl=True, storage_class=True, sse=True, multipart_copy=True,
            multipart_upload=True)
 PROVIDERS: dict[str, Capabilities] = {
     "aws": Capabilities(**_S3),
-    "minio": Capabilities(**_S3, dest_if_none_match_on_copy=False),
+    "minio": Capabilities(**_S3, dest_if_none_match_on_copy=False, list_uploads_by_prefix=False),
     "swift": Capabilities(copy_if_match_multipart_etag=False, dest_if_none_match_on_copy=False, versioning=True,
                           multipart_copy=True, multipart_upload=True),
     "other": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
@@ -354,13 +355,16 @@ class S3Store:
 
     def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]:
         markers = ""
+        server_prefix = prefix.key if self.capabilities.list_uploads_by_prefix else ""
         while True:
-            query = f"{markers}prefix={sigv4.quote_query_value(prefix.key)}&uploads="
+            query = f"{markers}prefix={sigv4.quote_query_value(server_prefix)}&uploads="
             resp = self._send("GET", self._url(prefix.bucket, "", query), context=f"list uploads under {prefix}")
             root = ElementTree.fromstring(resp.content)
             for item in root.iterfind(".//{*}Upload"):
-                yield Upload(prefix.with_key(item.findtext("{*}Key")), item.findtext("{*}UploadId"),
-                             parse_iso_date(item.findtext("{*}Initiated")))
+                key = item.findtext("{*}Key") or ""
+                if key.startswith(prefix.key):
+                    yield Upload(prefix.with_key(key), item.findtext("{*}UploadId"),
+                                 parse_iso_date(item.findtext("{*}Initiated")))
             key, upload_id = root.findtext("{*}NextKeyMarker"), root.findtext("{*}NextUploadIdMarker")
             if root.findtext("{*}IsTruncated") != "true" or not key:
                 return

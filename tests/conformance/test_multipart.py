@@ -22,8 +22,9 @@ DATA = b"".join(hashlib.sha256(str(i).encode()).digest() for i in range(400_000)
 
 
 def _uploads_left(backend, key_prefix: str) -> list:
-    if backend.scheme == "s3":
-        return backend.client.list_multipart_uploads(Bucket=backend.bucket, Prefix=key_prefix).get("Uploads", [])
+    if backend.scheme == "s3":  # no Prefix: MinIO matches it only against an exact key
+        uploads = backend.client.list_multipart_uploads(Bucket=backend.bucket).get("Uploads", [])
+        return [u for u in uploads if u["Key"].startswith(key_prefix)]
     if backend.scheme == "swift":
         _, listing = backend.client.get_container(backend.bucket + "_segments", prefix=key_prefix)
         return listing
@@ -122,6 +123,13 @@ def test_a_failed_part_aborts_the_upload(backends, faulty, key_prefix):
     assert [m for m, p, _ in faulty["s3"].requests if m == "DELETE" and "uploadId=" in p]  # the abort was sent
     assert not minio.exists(key_prefix + "copy")
     assert _uploads_left(minio, key_prefix) == []
+
+
+def test_the_leftover_check_sees_an_orphan_upload(backends, key_prefix):
+    minio = backends("minio")
+    upload = minio.client.create_multipart_upload(Bucket=minio.bucket, Key=key_prefix + "orphan")["UploadId"]
+    assert [u["UploadId"] for u in _uploads_left(minio, key_prefix)] == [upload]
+    minio.client.abort_multipart_upload(Bucket=minio.bucket, Key=key_prefix + "orphan", UploadId=upload)
 
 
 def test_deleting_a_swift_large_object_deletes_its_segments(backends, key_prefix):

@@ -1,0 +1,103 @@
+"""Many objects at once: copy a prefix (skipping what is already in sync), and clean up stale multipart uploads."""
+from __future__ import annotations
+
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta, timezone
+from typing import Callable
+
+from . import transfer
+from .stores import open_store
+from .stores.base import NotFound, ObjectCopyError, ObjectInfo, Upload, UsageError, WriteOptions
+from .urls import ObjectURL
+
+
+@dataclass
+class PrefixCopy:
+    copied: list[transfer.CopyResult] = field(default_factory=list)
+    skipped: list[tuple[ObjectInfo, str]] = field(default_factory=list)   # (source, why)
+    planned: list[tuple[ObjectInfo, ObjectURL]] = field(default_factory=list)
+    failed: list[tuple[ObjectInfo, str]] = field(default_factory=list)
+
+    def to_json(self) -> dict:
+        return {"copied": [r.to_json() for r in self.copied],
+                "skipped": [{"source": str(s.url), "reason": why} for s, why in self.skipped],
+                "planned": [{"source": str(s.url), "destination": str(d)} for s, d in self.planned],
+                "failed": [{"source": str(s.url), "error": e} for s, e in self.failed]}
+
+
+def in_sync(src: ObjectInfo, dst: ObjectInfo) -> bool:
+    """Same ETag, or the same content MD5 where both stores give one (a multipart ETag never equals an MD5)."""
+    if src.size != dst.size:
+        return False
+    return src.etag == dst.etag or (src.md5 is not None and src.md5 == dst.md5)
+
+
+def copy_prefix(src_prefix: ObjectURL, dst_prefix: ObjectURL, *, options: WriteOptions, config: transfer.TransferConfig,
+                concurrency: int, dry_run: bool = False,
+                on_done: Callable[[str, ObjectInfo, str], None] | None = None) -> PrefixCopy:
+    """Copy every object under src_prefix to the same relative key under dst_prefix, `concurrency` at a time."""
+    if not src_prefix.is_prefix or not dst_prefix.is_prefix:
+        raise UsageError("--recursive copies a prefix to a prefix: end both URLs with '/' (or name a bucket)")
+    src_store, dst_store = open_store(src_prefix), open_store(dst_prefix)
+    existing = {info.url.key: info for info in dst_store.list(dst_prefix)}
+    report = PrefixCopy()
+    todo: list[tuple[ObjectInfo, ObjectURL]] = []
+    for src in src_store.list(src_prefix):
+        rel = src.url.key[len(src_prefix.key):]
+        dst_url = dst_prefix.with_key(dst_prefix.key + rel)
+        have = existing.get(dst_url.key)
+        if have is not None and in_sync(src, have):
+            report.skipped.append((src, "in sync"))
+        else:
+            todo.append((src, dst_url))
+    if dry_run:
+        report.planned = todo
+        return report
+
+    def one(item: tuple[ObjectInfo, ObjectURL]) -> None:
+        src, dst_url = item
+        try:
+            result = transfer.copy_object(src.url, dst_url, options=options, config=config)
+            report.copied.append(result)
+            if on_done:
+                on_done("copied", src, result.method)
+        except ObjectCopyError as e:
+            report.failed.append((src, str(e)))
+            if on_done:
+                on_done("failed", src, str(e))
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="objectcopy-object") as pool:
+        list(pool.map(one, todo))
+    return report
+
+
+def parse_age(text: str) -> timedelta:
+    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
+    try:
+        return timedelta(seconds=float(text[:-1]) * units[text[-1]])
+    except (KeyError, ValueError, IndexError):
+        raise UsageError(f"--older-than: {text!r} is not an age; use a number and s, m, h, d or w (e.g. 1d)") from None
+
+
+def stale_uploads(prefix: ObjectURL, older_than: timedelta, now: datetime | None = None) -> list[Upload]:
+    store = open_store(prefix)
+    if not hasattr(store, "list_uploads"):
+        raise UsageError(f"{prefix.scheme}:// has no multipart uploads to clean up")
+    cutoff = (now or datetime.now(timezone.utc)) - older_than
+    return [u for u in store.list_uploads(prefix) if u.initiated is None or u.initiated <= cutoff]
+
+
+def abort_uploads(prefix: ObjectURL, uploads: list[Upload]) -> list[tuple[Upload, str | None]]:
+    """Abort each upload; (upload, error or None)."""
+    store = open_store(prefix)
+    results = []
+    for upload in uploads:
+        try:
+            store.abort_upload(upload)
+            results.append((upload, None))
+        except NotFound:
+            results.append((upload, None))
+        except ObjectCopyError as e:
+            results.append((upload, str(e)))
+    return results
