@@ -183,11 +183,16 @@ class Transport:
         if log.isEnabledFor(logging.DEBUG):
             log.debug("> %s %s %s", req.method, redact_url(req.url), redact_headers(headers))
         started = time.monotonic()
-        with self._slots:
-            with self._count_lock:
-                self.requests_sent += 1
-            resp = self.session().request(req.method, req.url, headers=headers, data=body, stream=req.stream,
-                                          timeout=req.timeout, verify=verify, allow_redirects=False)
+        try:
+            with self._slots:
+                with self._count_lock:
+                    self.requests_sent += 1
+                resp = self.session().request(req.method, req.url, headers=headers, data=body,
+                                              stream=req.stream, timeout=req.timeout, verify=verify,
+                                              allow_redirects=False)
+        finally:
+            if callable(req.body) and hasattr(body, "close"):
+                body.close()  # this attempt's source stream: a retry opens a fresh one
         if log.isEnabledFor(logging.DEBUG):
             log.debug("< %s %s (%.0f ms) %s", resp.status_code, resp.reason,
                       (time.monotonic() - started) * 1000, redact_headers(resp.headers))

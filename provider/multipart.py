@@ -97,8 +97,8 @@ def abort(store: MultipartStore, upload: Upload) -> None:
         log.warning("could not abort the upload to %s (%s); `objectcopy cleanup` removes it", upload.url, e)
 
 
-class _PartReader:
-    """A part's bytes passing through, with their MD5 and count, to check what the store received."""
+class HashingReader:
+    """Source bytes passing through on their way to a store, with their MD5 and count, to check what arrived."""
 
     def __init__(self, stream):
         self._stream = stream
@@ -111,13 +111,36 @@ class _PartReader:
         self.length += len(chunk)
         return chunk
 
+    def close(self) -> None:
+        self._stream.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
+class Opener:
+    """Opens the source (or a range of it) afresh for each attempt at sending it; the last reader holds what
+    was actually sent."""
+
+    def __init__(self, store: Store, src: ObjectInfo, pinned: SourceConditions,
+                 byte_range: tuple[int, int] | None = None):
+        self.store, self.src, self.pinned, self.byte_range = store, src, pinned, byte_range
+        self.last: HashingReader | None = None
+
+    def __call__(self) -> HashingReader:
+        self.last = HashingReader(self.store.open(self.src.url, conditions=self.pinned,
+                                                  version_id=self.src.version_id, byte_range=self.byte_range))
+        return self.last
+
 
 def _stream_part(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, upload: Upload, part: Part,
                  pinned: SourceConditions) -> str:
-    with src_store.open(src.url, conditions=pinned, version_id=src.version_id,
-                        byte_range=(part.start, part.end)) as body:
-        reader = _PartReader(body)
-        etag = dst_store.upload_part(upload, part, reader)
+    opener = Opener(src_store, src, pinned, (part.start, part.end))
+    etag = dst_store.upload_part(upload, part, opener)
+    reader = opener.last
     digest = reader.md5.hexdigest()
     if reader.length != part.size:
         raise BadRequest(f"part {part.number} of {src.url}: read {reader.length} of {part.size} bytes")

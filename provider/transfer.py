@@ -6,7 +6,6 @@ is named before anything is written), and the ETag seen is pinned on every reque
 """
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass, replace
 from datetime import datetime
 
@@ -54,21 +53,6 @@ class CopyResult:
             "version_id": d.version_id, "source_etag": self.source.etag,
             "source_version_id": self.source.version_id, "method": self.method,
         }
-
-
-class _HashingReader:
-    """Passes a source stream through, keeping its MD5 and length, to check a streamed copy end to end."""
-
-    def __init__(self, stream):
-        self._stream = stream
-        self.md5 = hashlib.md5()
-        self.length = 0
-
-    def read(self, n: int = -1) -> bytes:
-        chunk = self._stream.read(n)
-        self.md5.update(chunk)
-        self.length += len(chunk)
-        return chunk
 
 
 def head(url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
@@ -191,9 +175,9 @@ def _stream(src_store: Store, src: ObjectInfo, dst_store: Store, dst: ObjectURL,
             options: WriteOptions) -> ObjectInfo:
     if src.size == 0:
         return dst_store.write(dst, b"", 0, options=options, source=src)
-    with src_store.open(src.url, conditions=pinned, version_id=src.version_id) as body:
-        reader = _HashingReader(body)
-        info = dst_store.write(dst, reader, src.size, options=options, source=src)
+    opener = multipart.Opener(src_store, src, pinned)
+    info = dst_store.write(dst, opener, src.size, options=options, source=src)
+    reader = opener.last
     digest = reader.md5.hexdigest()
     expected = [e for e in (src.md5, info.md5) if e]
     if reader.length != src.size or any(e != digest for e in expected):

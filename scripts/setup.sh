@@ -28,6 +28,7 @@ fi
 if [ "${1:-}" != "--no-servers" ]; then
   bash scripts/swift-aio.sh install
   bash scripts/minio.sh install
+  bash scripts/keystone.sh install
   bash scripts/pulumi-cli.sh >/dev/null
 fi
 log "ready in $(( $(date +%s) - start )) s"

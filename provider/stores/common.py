@@ -77,6 +77,22 @@ class StreamingBody:
         self.close()
 
 
+def request_body(body, size: int):
+    """What the HTTP layer sends for an object's bytes: bytes as they are; an opener (a zero-argument callable that
+    opens the source afresh) as a factory, so every retry, and a re-login after a 401, can send it again; a bare
+    stream once."""
+    if isinstance(body, (bytes, bytearray)):
+        return bytes(body)
+    if callable(body):
+        return lambda: SizedStream(body(), size)
+    return SizedStream(body, size)
+
+
+def open_body(body):
+    """The readable stream behind a body given to a store's write (for stores that read it themselves)."""
+    return body() if callable(body) else body
+
+
 class SizedStream:
     """A body of known length for requests: with __len__ it sends Content-Length instead of chunked encoding,
     which S3 rejects. Fails loudly if the source yields more or fewer bytes than promised."""
@@ -84,6 +100,11 @@ class SizedStream:
     def __init__(self, body, size: int):
         self._body = body
         self._size = size
+
+    def close(self) -> None:
+        close = getattr(self._body, "close", None)
+        if close:
+            close()
 
     def __len__(self) -> int:
         return self._size

@@ -20,7 +20,7 @@ from .. import profiles
 from ..urls import ObjectURL
 from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
                    SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
-from .common import CHUNK
+from .common import CHUNK, open_body
 
 _MD5_ATTR = "user.objectcopy.md5"
 _META_ATTR = "user.objectcopy.meta"
@@ -183,12 +183,13 @@ class LocalStore:
               source: ObjectInfo | None = None) -> ObjectInfo:
         refuse_unsupported(options, self.capabilities, url)
         tmp = self._temp_file(url)
+        stream = None if isinstance(body, (bytes, bytearray)) else open_body(body)
         try:
             h = hashlib.md5()
             written = 0
             with open(tmp, "wb") as out:
-                chunks = [body] if isinstance(body, (bytes, bytearray)) else (
-                    iter(lambda: body.read(CHUNK), b"") if hasattr(body, "read") else body)
+                chunks = [body] if stream is None else (
+                    iter(lambda: stream.read(CHUNK), b"") if hasattr(stream, "read") else stream)
                 for chunk in chunks:
                     h.update(chunk)
                     out.write(chunk)
@@ -199,6 +200,8 @@ class LocalStore:
                 raise IOError(f"{url}: expected {size} bytes, the source gave {written}")
             return self._finish(tmp, url, options, source, h.hexdigest())
         finally:
+            if hasattr(stream, "close"):
+                stream.close()
             if os.path.exists(tmp):
                 os.unlink(tmp)
 
@@ -210,9 +213,10 @@ class LocalStore:
     def upload_part(self, upload: Upload, part: Part, body) -> str:
         h = hashlib.md5()
         written = 0
-        with open(upload.upload_id, "r+b") as out:
+        stream = open_body(body)
+        with open(upload.upload_id, "r+b") as out, stream:
             out.seek(part.start)
-            for chunk in iter(lambda: body.read(CHUNK), b""):
+            for chunk in iter(lambda: stream.read(CHUNK), b""):
                 h.update(chunk)
                 out.write(chunk)
                 written += len(chunk)

@@ -20,7 +20,7 @@ from ..signing import sigv4
 from ..urls import ObjectURL
 from .base import (Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
                    SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
-from .common import SizedStream, StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date
+from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
 # Server variants. `minio` ignores if-none-match on CopyObject (it honours it on PutObject) and lists multipart
 # uploads only for an exact key. `swift`: s3api
@@ -280,10 +280,8 @@ class S3Store:
         headers["Content-Length"] = str(size)
         if not options.overwrite and self.capabilities.dest_if_none_match_on_write:
             headers["If-None-Match"] = "*"
-        if isinstance(body, (bytes, bytearray)):
-            data, payload = bytes(body), sigv4.payload_sha256(bytes(body))
-        else:
-            data, payload = SizedStream(body, size), sigv4.UNSIGNED_PAYLOAD
+        data = request_body(body, size)
+        payload = sigv4.payload_sha256(data) if isinstance(data, bytes) else sigv4.UNSIGNED_PAYLOAD
         try:
             resp = self._send("PUT", self._url(url.bucket, url.key), headers=headers, body=data,
                               payload_hash=payload, context=f"PUT {url}")
@@ -331,7 +329,8 @@ class S3Store:
 
     def upload_part(self, upload: Upload, part: Part, body) -> str:
         resp = self._send("PUT", self._part_url(upload, part), headers={"Content-Length": str(part.size)},
-                          body=SizedStream(body, part.size), context=f"upload part {part.number} of {upload.url}")
+                          body=request_body(body, part.size),
+                          context=f"upload part {part.number} of {upload.url}")
         return normalize_etag(resp.headers.get("ETag"))
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,

@@ -21,7 +21,7 @@ from ..http import Request, transport
 from ..urls import ObjectURL
 from .base import (AccessDenied, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
                    SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
-from .common import SizedStream, StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date
+from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
 # The copy middleware passes conditional headers to its GET of the source, so if-none-match: * cannot guard the
 # destination of a copy; a plain PUT honours it.
@@ -46,6 +46,11 @@ def parse_error(resp: requests.Response):
         return None
     body = b"" if resp.request.method == "HEAD" else resp.content
     text = body.decode("utf-8", "replace")
+    if text.lstrip().startswith("{"):  # Keystone: {"error": {"code", "title", "message"}}
+        try:
+            text = json.loads(text).get("error", {}).get("message") or text
+        except (ValueError, AttributeError):
+            pass
     if "<" in text:  # Swift wraps some errors in a small HTML page
         text = " ".join(part.split(">")[-1] for part in text.split("<")).strip()
     code = {404: "NotFound", 412: "PreconditionFailed", 304: "PreconditionFailed", 401: "Unauthorized"}.get(
@@ -161,8 +166,11 @@ class SwiftStore:
             try:
                 return transport().send(req, parse_error=parse_error, verify=self.profile.verify)
             except AccessDenied as e:
-                if e.status != 401 or attempt == 1:
-                    raise  # a token can expire between calls: log in again once
+                # A token can expire or be revoked between calls: log in again once, when the body can be sent
+                # again (bytes, or an opener of the source).
+                replayable = body is None or isinstance(body, (bytes, bytearray)) or callable(body)
+                if e.status != 401 or attempt == 1 or not replayable:
+                    raise
         raise AssertionError("unreachable")
 
     def _info(self, url: ObjectURL, h) -> ObjectInfo:
@@ -249,7 +257,7 @@ class SwiftStore:
         headers["Content-Length"] = str(size)
         if not options.overwrite:
             headers["If-None-Match"] = "*"
-        data = bytes(body) if isinstance(body, (bytes, bytearray)) else SizedStream(body, size)
+        data = request_body(body, size)
         try:
             resp = self._send("PUT", self._path(url.bucket, url.key), headers=headers, body=data,
                               context=f"PUT {url}")
@@ -308,7 +316,8 @@ class SwiftStore:
 
     def upload_part(self, upload: Upload, part: Part, body) -> str:
         resp = self._send("PUT", self._segment_path(upload, part), headers={"Content-Length": str(part.size)},
-                          body=SizedStream(body, part.size), context=f"upload segment {part.number} of {upload.url}")
+                          body=request_body(body, part.size),
+                          context=f"upload segment {part.number} of {upload.url}")
         return normalize_etag(resp.headers.get("Etag"))
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,

@@ -13,7 +13,6 @@ import uuid
 import pytest
 import requests
 
-from pulumi_objectcopy.stores.base import Transient
 
 from ..conftest import SCRIPTS, run_cli
 
@@ -214,9 +213,6 @@ def test_revoked_token_is_renewed_once(client, container, key, revoked):
     assert client.get_object(container, key + "b")[1] == b"before the token was revoked"
 
 
-@pytest.mark.xfail(strict=True, raises=Transient, reason=(
-    "SwiftStore._send replays a streamed PUT body that the 401 attempt already consumed: the retry fails with "
-    "'source ended after 0 of N bytes' (Transient)"))
 def test_revoked_token_is_renewed_during_a_streamed_upload(client, container, key, revoked, tmp_path):
     from pulumi_objectcopy.transfer import copy_object
     from pulumi_objectcopy.urls import parse

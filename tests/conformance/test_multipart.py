@@ -111,6 +111,27 @@ def test_source_changed_under_a_multipart_copy_leaves_nothing(backends, faulty, 
     assert _uploads_left(dst, key_prefix) == []
 
 
+@pytest.mark.parametrize("multipart_config", [None, SMALL], ids=["single", "parts"])
+def test_a_streamed_write_is_sent_again_after_a_503(backends, faulty, key_prefix, multipart_config):
+    """The source is opened afresh for each attempt, so a throttled PUT is retried, not failed."""
+    local, minio = backends("local"), backends("minio")
+    local.put(key_prefix + "big", DATA)
+    throttled = []
+
+    def slow_down_once(method, path, headers):
+        if method == "PUT" and not throttled:
+            throttled.append(path)
+            return 503, b"<Error><Code>SlowDown</Code><Message>injected</Message></Error>"
+        return None
+
+    faulty["s3"].intercept = slow_down_once
+    result = transfer.copy_object(parse(local.url(key_prefix + "big")),
+                                  parse(f"s3://faulty-s3@{minio.bucket}/{key_prefix}copy"),
+                                  config=multipart_config or TransferConfig())
+    assert throttled and result.method == ("streamed-multipart" if multipart_config else "streamed")
+    assert minio.get(key_prefix + "copy") == DATA
+
+
 def test_a_failed_part_aborts_the_upload(backends, faulty, key_prefix):
     minio = backends("minio")
     minio.put(key_prefix + "big", DATA)
