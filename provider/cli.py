@@ -64,7 +64,8 @@ def _transfer_config(args) -> transfer.TransferConfig:
         raise UsageError("--concurrency: must be 1 or more")
     return transfer.TransferConfig(
         multipart_threshold=parse_size(args.multipart_threshold, "--multipart-threshold"),
-        part_size=parse_size(args.part_size, "--part-size"), concurrency=args.concurrency)
+        part_size=parse_size(args.part_size, "--part-size"), concurrency=args.concurrency,
+        manifest_copy=getattr(args, "manifest_copy", False))
 
 
 def cmd_cp(args) -> int:
@@ -218,6 +219,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--concurrency", type=int, metavar="N", help="parts (or objects, with --recursive) in flight")
     cp.add_argument("--multipart-threshold", metavar="SIZE",
                     help="copy in parts from this size (default: the store's single-request limit, 5 GiB on S3)")
+    cp.add_argument("--manifest-copy", action="store_true",
+                    help="Swift: copy a static large object's manifest only, sharing its segments")
     cp.add_argument("--recursive", "-r", action="store_true",
                     help="copy every object under SRC-PREFIX/ to DST-PREFIX/, skipping those already in sync")
     cp.add_argument("--dry-run", action="store_true", help="with --recursive: list what would be copied")

@@ -23,6 +23,7 @@ class TransferConfig:
     multipart_threshold: int | None = None  # from this size, copy in parts (default: the store's single-copy limit)
     part_size: int | None = None            # bytes per part (default: fewest parts that keep `concurrency` busy)
     concurrency: int | None = None          # parts in flight for this copy, default 8 (the process-wide cap holds)
+    manifest_copy: bool = False             # Swift SLO source, same store: copy the manifest, sharing its segments
 
     def with_profile_defaults(self, store: Store) -> "TransferConfig":
         """Unset fields from the destination's profile (multipart_cutoff, part_size, concurrency), else defaults."""
@@ -32,7 +33,7 @@ class TransferConfig:
             multipart_threshold=self.multipart_threshold if self.multipart_threshold is not None
             else _int(get("multipart_cutoff")),
             part_size=self.part_size if self.part_size is not None else _int(get("part_size")),
-            concurrency=self.concurrency or _int(get("concurrency")) or 8)
+            concurrency=self.concurrency or _int(get("concurrency")) or 8, manifest_copy=self.manifest_copy)
 
 
 def _int(value) -> int | None:
@@ -43,7 +44,8 @@ def _int(value) -> int | None:
 class CopyResult:
     source: ObjectInfo
     destination: ObjectInfo
-    method: str  # "server-side" | "server-side-multipart" | "streamed" | "streamed-multipart"
+    # "server-side" | "server-side-multipart" | "server-side-manifest" | "streamed" | "streamed-multipart"
+    method: str
 
     def to_json(self) -> dict:
         d = self.destination
@@ -114,6 +116,13 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
     config = config.with_profile_defaults(dst_store)
     caps = dst_store.capabilities
     server_side = same_store and caps.server_side_copy
+    if config.manifest_copy:
+        if not (server_side and src.composite == "slo" and hasattr(dst_store, "copy_manifest")):
+            raise UsageError(f"a manifest copy needs a Swift static large object as the source and a destination "
+                             f"in the same Swift account; {source} is {src.composite or 'a plain object'}")
+        info = dst_store.copy_manifest(src, destination, conditions=pinned, options=options)
+        _report(progress, src.size, 1)
+        return CopyResult(src, info, "server-side-manifest")
     if server_side and src.size > dst_store.limits.max_single_copy and not caps.multipart_copy:
         server_side = False  # too big for one request, and the store cannot copy parts: stream it
     parts = _plan(src.size, dst_store, config, server_side=server_side)

@@ -173,3 +173,19 @@ def test_no_overwrite_on_the_multipart_path(backends, key_prefix):
         transfer.copy_object(parse(minio.url(key_prefix + "big")), parse(minio.url(key_prefix + "copy")),
                              options=WriteOptions(overwrite=False), config=SMALL)
     assert minio.get(key_prefix + "copy") == b"precious"
+
+
+def test_swift_manifest_copy_shares_the_segments(backends, key_prefix):
+    swift = backends("swift")
+    swift.put(key_prefix + "big", DATA)
+    transfer.copy_object(parse(swift.url(key_prefix + "big")), parse(swift.url(key_prefix + "slo")), config=SMALL)
+    result = transfer.copy_object(parse(swift.url(key_prefix + "slo")), parse(swift.url(key_prefix + "manifest")),
+                                  config=TransferConfig(manifest_copy=True))
+    assert result.method == "server-side-manifest" and result.destination.etag == result.source.etag
+    assert swift.get(key_prefix + "manifest") == DATA
+    url = parse(swift.url(key_prefix + "manifest"))
+    open_store(url).delete(url)  # a manifest copy owns no segments: the original still reads whole
+    assert swift.get(key_prefix + "slo") == DATA
+    with pytest.raises(Exception, match="manifest copy needs a Swift static large object"):
+        transfer.copy_object(parse(swift.url(key_prefix + "big")), parse(swift.url(key_prefix + "x")),
+                             config=TransferConfig(manifest_copy=True))
