@@ -42,6 +42,7 @@ class Contender:
     dst: tuple[Any, str, str] | None = None      # (boto3 client, bucket, key) deleted before and after each run
     dst_prefix: tuple[Any, str] | None = None    # (client, prefix) for many-object runs
     proxy: StreamingCountingProxy | None = None  # reset before each run, its counts attached after
+    size: int | None = None                      # the destination must have this size, or the run failed
 
 
 def run_interleaved(contenders: list[Contender], runs: int, timeout: float) -> dict[str, list[dict]]:
@@ -54,10 +55,22 @@ def run_interleaved(contenders: list[Contender], runs: int, timeout: float) -> d
                 fx.delete_prefix(*c.dst_prefix)
             if c.proxy:
                 c.proxy.reset()
+            need = 2 * (c.size or 0) + GiB  # the copy, plus room for whatever else MinIO writes meanwhile
+            if not fx.wait_free(need):
+                rec = {"ok": False, "error": f"not enough disk for this run ({need / GiB:.1f} GiB needed)",
+                       "wall_s": 0.0, "cpu_s": 0.0, "peak_rss": 0}
+                results[c.label].append(rec)
+                fx.log(f"  run {i + 1}/{runs} {c.label}: {rec['error']}")
+                continue
             rec = fx.measure(c.cmd, c.env, timeout)
             rec["peak_rss"] = max(rec.get("peak_rss", 0), rec.get("peak_rss_self", 0))
             if c.proxy:
                 rec["proxy"] = c.proxy.stats()
+            if rec["ok"] and c.dst and c.size is not None:
+                # A fast copy that made the wrong object (or none, with exit 0) must not count as a result.
+                got = fx.object_size(c.dst[0], c.dst[2], c.dst[1])
+                if got != c.size:
+                    rec["ok"], rec["error"] = False, f"destination has size {got}, expected {c.size}"
             if c.dst:
                 fx.delete_key(c.dst[0], c.dst[2], c.dst[1])  # free the disk before the next contender
             results[c.label].append(rec)
@@ -72,6 +85,12 @@ def worker(op: str, **kw: Any) -> list[str]:
         if v is not None:
             cmd += [f"--{k.replace('_', '-')}", str(v)]
     return cmd
+
+
+def sized(cs: list[Contender], size: int) -> list[Contender]:
+    for c in cs:
+        c.size = size
+    return cs
 
 
 def ours_url(store: fx.Store, key: str, bucket: str = BUCKET) -> str:
@@ -104,8 +123,8 @@ class Bench:
         return 300 + size / (5 * MiB)  # generous: 5 MiB/s is far below any healthy local copy
 
     def disk_ok(self, case: str, need: int) -> bool:
-        free = fx.free_bytes()
-        if free < need:
+        if not fx.wait_free(need):
+            free = fx.free_bytes()
             msg = f"skipped: needs {need / GiB:.1f} GiB free, {free / GiB:.1f} GiB free"
             fx.log(f"case {case} {msg}")
             self.rows.append(Row(case, "(all)", "-", "-", "-", None, msg, "SKIP"))
@@ -143,19 +162,20 @@ class Bench:
                           proxy=proxy),
             ]
 
-        timed = run_interleaved(contenders(m, None), self.runs, self.timeout(size))
+        timed = run_interleaved(sized(contenders(m, None), size), self.runs, self.timeout(size))
         # Requests are counted in one extra run each through the proxy, so the timed runs carry no proxy cost.
         proxy = StreamingCountingProxy(m.endpoint)
         try:
             pstore = self.use_proxy(proxy)
-            counted = run_interleaved(contenders(pstore, proxy), 1, self.timeout(size))
+            counted = run_interleaved(sized(contenders(pstore, proxy), size), 1, self.timeout(size))
         finally:
             proxy.close()
             fx.write_profiles(self.profiles, self.stores)
         self.raw[case] = {"timed": timed, "counted": counted}
         t_ours, t_boto = median(timed["ours"], op_time), median(timed["boto3"], op_time)
         method = next((r.get("method") for r in timed["ours"] if r.get("method")), "?")
-        self.rows.append(compare(case, f"wall s (ours: {method})", t_ours, "boto3 copy", t_boto, "<= 1.05", at_most(1.05)))
+        self.rows.append(compare(case, f"wall s (ours: {method})", t_ours, "boto3 copy", t_boto, "<= 1.05",
+                                 at_most(1.05)))
         n_ours = median(counted["ours"], lambda r: r["proxy"]["requests"])
         n_boto = median(counted["boto3"], lambda r: r["proxy"]["requests"])
         self.rows.append(compare(case, "requests", n_ours, "boto3 copy", n_boto, f"<= boto3+{EXTRA_REQUESTS}",
@@ -182,7 +202,7 @@ class Bench:
                 Contender("s5cmd", self.s5cmd(src, src + ".s5cmd", m.endpoint), self.env,
                           (self.s3, BUCKET, src + ".s5cmd")),
             ]
-            res = run_interleaved(cs, self.runs, self.timeout(size))
+            res = run_interleaved(sized(cs, size), self.runs, self.timeout(size))
             self.raw[case] = res
             t = {k: median(v, op_time) for k, v in res.items()}
             w = {k: median(v, proc_time) for k, v in res.items()}
@@ -229,7 +249,8 @@ class Bench:
         try:
             p = self.use_proxy(proxy)
             cs = [Contender(size_name(s), worker("ours-copy", src=ours_url(p, k), dst=ours_url(p, k + ".ours")),
-                            self.env, (self.s3, BUCKET, k + ".ours"), proxy=proxy) for s, k in keys.items()]
+                            self.env, (self.s3, BUCKET, k + ".ours"), proxy=proxy, size=s)
+                  for s, k in keys.items()]
             res = run_interleaved(cs, self.runs, self.timeout(big))
         finally:
             proxy.close()
@@ -272,7 +293,7 @@ class Bench:
                       {**self.env, "BENCH_DST_KEY": dst_store.key, "BENCH_DST_SECRET": dst_store.secret},
                       (dclient, BUCKET, dst + ".boto3")),
         ]
-        res = run_interleaved(cs, self.runs, self.timeout(size) * 2)
+        res = run_interleaved(sized(cs, size), self.runs, self.timeout(size) * 2)
         self.raw[case] = res
         tput = {k: median(v, lambda r: size / op_time(r) / MiB) for k, v in res.items()}
         ptput = {k: median(v, lambda r: size / proc_time(r) / MiB) for k, v in res.items()}

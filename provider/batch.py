@@ -27,10 +27,15 @@ class PrefixCopy:
 
 
 def in_sync(src: ObjectInfo, dst: ObjectInfo) -> bool:
-    """Same ETag, or the same content MD5 where both stores give one (a multipart ETag never equals an MD5)."""
+    """Same ETag, or the same content MD5 where both stores give one. A copy made in parts (or under KMS) has an
+    ETag that is no MD5, so it can never match its source's: then same size and a copy newer than its source
+    count as in sync (rclone's size-and-time rule), or every run would copy it again."""
     if src.size != dst.size:
         return False
-    return src.etag == dst.etag or (src.md5 is not None and src.md5 == dst.md5)
+    if src.etag == dst.etag or (src.md5 is not None and src.md5 == dst.md5):
+        return True
+    return (dst.md5 is None or src.md5 is None) and src.last_modified is not None \
+        and dst.last_modified is not None and dst.last_modified >= src.last_modified
 
 
 def copy_prefix(src_prefix: ObjectURL, dst_prefix: ObjectURL, *, options: WriteOptions, config: transfer.TransferConfig,
@@ -58,7 +63,8 @@ def copy_prefix(src_prefix: ObjectURL, dst_prefix: ObjectURL, *, options: WriteO
     def one(item: tuple[ObjectInfo, ObjectURL]) -> None:
         src, dst_url = item
         try:
-            result = transfer.copy_object(src.url, dst_url, options=options, config=config)
+            result = transfer.copy_object(src.url, dst_url, options=options, config=config, listed=src,
+                                          stores=(src_store, dst_store))
             report.copied.append(result)
             if on_done:
                 on_done("copied", src, result.method)

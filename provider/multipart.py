@@ -29,7 +29,11 @@ def plan(size: int, limits: Limits, *, threshold: int | None, part_size: int | N
     if threshold is not None:
         if size == 0 or size < threshold:
             return None
-    elif size <= (limits.max_single_copy if server_side else STREAM_THRESHOLD):
+    elif server_side:
+        cutoff = limits.multipart_cutoff
+        if size <= limits.max_single_copy and (cutoff is None or size < cutoff):
+            return None
+    elif size <= STREAM_THRESHOLD:
         return None
     if part_size is not None:
         if not limits.min_part <= part_size <= limits.max_part:

@@ -46,6 +46,9 @@ class CopyResult:
     destination: ObjectInfo
     # "server-side" | "server-side-multipart" | "server-side-manifest" | "streamed" | "streamed-multipart"
     method: str
+    parts: int = 1
+    part_size: int | None = None
+    concurrency: int | None = None
 
     def to_json(self) -> dict:
         d = self.destination
@@ -54,6 +57,7 @@ class CopyResult:
             "last_modified": d.last_modified.isoformat() if d.last_modified else None,
             "version_id": d.version_id, "source_etag": self.source.etag,
             "source_version_id": self.source.version_id, "method": self.method,
+            "parts": self.parts, "part_size": self.part_size, "concurrency": self.concurrency,
         }
 
 
@@ -96,13 +100,14 @@ def delete_all_versions(url: ObjectURL) -> None:
 def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
                 options: WriteOptions = WriteOptions(), source_version_id: str | None = None,
                 planned_source_etag: str | None = None, config: TransferConfig = TransferConfig(),
-                progress: multipart.Progress | None = None) -> CopyResult:
+                progress: multipart.Progress | None = None, listed: ObjectInfo | None = None,
+                stores: tuple[Store, Store] | None = None) -> CopyResult:
     """Copy one object. `planned_source_etag` is the ETag a preview saw: if the source has changed since, nothing
-    is copied and the error says so."""
-    src_store = open_store(source)
-    dst_store = src_store if (source.scheme, source.profile) == (destination.scheme, destination.profile) \
-        else open_store(destination)
-    src = src_store.head(source, version_id=source_version_id)
+    is copied and the error says so. `listed` is the source as a listing just showed it: a plain server-side copy
+    then pins that ETag without a HEAD of its own (one request an object). `stores` reuses opened stores."""
+    src_store, dst_store = stores or _open_pair(source, destination)
+    src = listed if listed is not None and _listing_suffices(listed, src_store, dst_store, options, config) \
+        else src_store.head(source, version_id=source_version_id)
     if planned_source_etag is not None and src.etag != planned_source_etag:
         raise PreconditionFailed(f"{source} changed since it was planned: ETag {planned_source_etag} was planned, "
                                  f"the source now has {src.etag}; run the update again to copy the new version")
@@ -144,10 +149,27 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
         info = multipart.copy_in_parts(src_store, src, dst_store, destination, parts, pinned=pinned,
                                        options=options, server_side=server_side, concurrency=config.concurrency,
                                        progress=progress)
-        return CopyResult(src, info, "server-side-multipart" if server_side else "streamed-multipart")
+        return CopyResult(src, info, "server-side-multipart" if server_side else "streamed-multipart",
+                          parts=len(parts), part_size=parts[0].size, concurrency=config.concurrency)
     info = _stream(src_store, src, dst_store, destination, pinned, options)
     _report(progress, src.size, 1)
     return CopyResult(src, info, "streamed")
+
+
+def _open_pair(source: ObjectURL, destination: ObjectURL) -> tuple[Store, Store]:
+    src_store = open_store(source)
+    same_profile = (source.scheme, source.profile) == (destination.scheme, destination.profile)
+    return src_store, src_store if same_profile else open_store(destination)
+
+
+def _listing_suffices(listed: ObjectInfo, src_store: Store, dst_store: Store, options: WriteOptions,
+                      config: TransferConfig) -> bool:
+    """A listing has the ETag, size and time, not the metadata: enough for a single server-side copy under COPY."""
+    if src_store.identity() != dst_store.identity() or not listed.etag:
+        return False
+    if options.metadata_directive != "COPY" or options.metadata or options.content_type or options.headers:
+        return False
+    return _plan(listed.size, dst_store, config.with_profile_defaults(dst_store), server_side=True) is None
 
 
 def _plan(size: int, store: Store, config: TransferConfig, *, server_side: bool) -> list[Part] | None:

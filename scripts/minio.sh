@@ -119,7 +119,7 @@ do_start() {
         setsid nohup env -u MINIO_ACCESS_KEY -u MINIO_SECRET_KEY -u MINIO_REGION \
             MINIO_ROOT_USER="$ROOT_USER" MINIO_ROOT_PASSWORD="$ROOT_PASSWORD" \
             MINIO_SITE_REGION="$REGION" MINIO_UPDATE=off MINIO_BROWSER=on \
-            MINIO_KMS_SECRET_KEY="$KMS_KEY" \
+            MINIO_KMS_SECRET_KEY="$KMS_KEY" MINIO_API_DELETE_CLEANUP_INTERVAL=10s \
             bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$PIDFILE" \
             "$BIN" server "$DATA" --address "$HOST:$PORT" --console-address "$HOST:$CONSOLE_PORT" \
             </dev/null >>"$LOG" 2>&1 8>&- 9>&- &

@@ -18,7 +18,7 @@ from .. import profiles
 from ..http import Request, transport
 from ..signing import sigv4
 from ..urls import ObjectURL
-from .base import (Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
+from .base import (Capabilities, ConfigError, GiB, Limits, MiB, NotFound, ObjectInfo, Part, PreconditionFailed,
                    SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
@@ -92,7 +92,7 @@ class S3Store:
             raise ConfigError(f"profile {profile.name!r}: provider must be one of {', '.join(PROVIDERS)}")
         self.capabilities = PROVIDERS[provider]
         limit = profile.get("single_copy_limit")
-        self.limits = Limits(max_single_copy=int(limit)) if limit else Limits()
+        self.limits = Limits(max_single_copy=int(limit) if limit else 5 * GiB, multipart_cutoff=64 * MiB)
         self.credentials = self._credentials(shared)
 
     # --- credentials, resolved per store (per call) ---------------------------------------------------------------
@@ -189,9 +189,10 @@ class S3Store:
             resp = self._send("GET", self._url(prefix.bucket, "", query), context=f"list {prefix}")
             root = ElementTree.fromstring(resp.content)
             for item in root.iterfind(".//{*}Contents"):
+                etag = normalize_etag(item.findtext("{*}ETag"))
                 yield ObjectInfo(
                     url=prefix.with_key(item.findtext("{*}Key")), size=int(item.findtext("{*}Size") or 0),
-                    etag=normalize_etag(item.findtext("{*}ETag")),
+                    etag=etag, composite="multipart" if etag and "-" in etag else None,
                     last_modified=parse_iso_date(item.findtext("{*}LastModified")),
                     storage_class=item.findtext("{*}StorageClass"))
             token = root.findtext("{*}NextContinuationToken")

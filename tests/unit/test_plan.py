@@ -55,3 +55,10 @@ def test_a_part_size_the_store_refuses_is_a_usage_error(part_size, message):
 def test_too_many_parts_for_the_given_size_says_what_would_fit():
     with pytest.raises(UsageError, match="use at least"):
         plan(100 * GiB, S3, threshold=1, part_size=5 * MiB, concurrency=4, server_side=True)
+
+
+def test_a_performance_cutoff_below_the_hard_limit():
+    fast = Limits(multipart_cutoff=64 * MiB)
+    assert plan(64 * MiB - 1, fast, threshold=None, part_size=None, concurrency=8, server_side=True) is None
+    assert sizes(plan(64 * MiB, fast, threshold=None, part_size=None, concurrency=8, server_side=True)) == [8 * MiB] * 8
+    assert len(plan(2 * GiB, fast, threshold=None, part_size=None, concurrency=8, server_side=True)) == 8
