@@ -69,7 +69,7 @@ def _encode(s: str) -> str:
 
 def _join(pairs: Mapping[str, str]) -> tuple[str, str]:
     """(``k=v&...`` over encoded, lower-cased names, ``k1;k2`` name list), sorted by name."""
-    names = list(pairs)
+    names = sorted(pairs)
     return "&".join(f"{n}={pairs[n]}" for n in names), ";".join(names)
 
 
