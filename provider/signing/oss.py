@@ -216,5 +216,6 @@ def sign_v4(method: str, bucket: str | None, key: str | None, query: Mapping[str
     cr = _v4_canonical_request(method, bucket, key, query, lowered, additional)
     scope, signature = _v4_signature(credentials.access_key_secret, stamp, region, cr)
     extra = f",AdditionalHeaders={';'.join(additional)}" if additional else ""
-    added["Authorization"] = f"{_V4_ALGORITHM} Credential={credentials.access_key_id}/{scope}{extra},Signature={signature}"
+    credential = f"{credentials.access_key_id}/{scope}"
+    added["Authorization"] = f"{_V4_ALGORITHM} Credential={credential}{extra},Signature={signature}"
     return added
