@@ -1,0 +1,37 @@
+"""In-memory HTTP emulators of the COS and OSS native APIs, for tests that have no real server.
+
+    emu = start_oss({"AK": "SK"}, tokens={"STS.AK": "token"})   # tokens: temporary keys only
+    emu.store.create_bucket("examplebucket")
+    ... client against emu.endpoint (path-style) or with emu.endpoint as HTTP proxy (virtual-hosted) ...
+    emu.requests          # [RecordedRequest(method, path, headers, host, body)]
+    emu.fail_next(2)      # next two requests: 503 SlowDown; fail_next_copy(): 200 + <Error> on next copy
+    emu.before_request = lambda emu, request: ...   # e.g. change the source between HEAD and copy
+    emu.stop()
+
+Every request must carry a signature that the vendor SDK's own signer reproduces (see cos_server.py and
+oss_server.py for how), so these servers check signers as well as copy logic.
+"""
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from .base import Emulator, Fault, RecordedRequest
+from .store import Store, StoredObject, StoreError
+
+__all__ = ["Emulator", "Fault", "RecordedRequest", "Store", "StoreError", "StoredObject", "start_cos", "start_oss"]
+
+
+def start_cos(credentials: Mapping[str, str], tokens: Mapping[str, str] | None = None,
+              region: str = "ap-guangzhou") -> Emulator:
+    """A COS emulator on 127.0.0.1:<free port>. Buckets are addressed only by Host
+    (<bucket-appid>.cos.<region>.myqcloud.com); create them with `emulator.store.create_bucket`."""
+    from .cos_server import CosHandler  # imports qcloud_cos
+    return Emulator(CosHandler, Store("STANDARD"), credentials, tokens, region)
+
+
+def start_oss(credentials: Mapping[str, str], tokens: Mapping[str, str] | None = None,
+              region: str = "cn-hangzhou") -> Emulator:
+    """An OSS emulator on 127.0.0.1:<free port>: virtual-hosted (<bucket>.oss-<region>.aliyuncs.com in Host)
+    or path-style (/<bucket>/<key> on an IP or oss-<region>.aliyuncs.com host). `region` is the V4 scope."""
+    from .oss_server import OssHandler  # imports oss2 and alibabacloud_oss_v2
+    return Emulator(OssHandler, Store("Standard"), credentials, tokens, region)
