@@ -118,9 +118,9 @@ def sign(method: str, url: str, headers: Mapping[str, str], body: bytes | None, 
     method = method.upper()
     if with_body_headers is None:
         with_body_headers = method in _BODY_METHODS
-    # Headers we compute replace the caller's (e.g. stale ones from a retried request).
-    caller = {k.lower(): v for k, v in headers.items()
-              if k.lower() not in ("authorization", "date", "content-length", "x-content-sha256")}
+    # Only content-type and host are taken from the caller; the headers computed below replace
+    # the caller's copies (e.g. stale ones from a retried request), which the SDK would trust.
+    caller = {k.lower(): v for k, v in headers.items()}
     # The SDK signs the URL's netloc and also sends it as Host. Return it too: an HTTP client
     # would otherwise drop an explicit default port (":443") from Host and break the signature.
     added = {"date": date, "host": caller.get("host", urlsplit(url).netloc)}
