@@ -48,7 +48,8 @@ class Contender:
 def run_interleaved(contenders: list[Contender], runs: int, timeout: float) -> dict[str, list[dict]]:
     results: dict[str, list[dict]] = {c.label: [] for c in contenders}
     for i in range(runs):
-        for c in contenders:
+        # ABBA order: whoever ran second would otherwise always meet a machine one step quieter (or busier)
+        for c in (contenders if i % 2 == 0 else contenders[::-1]):
             if c.dst:
                 fx.delete_key(c.dst[0], c.dst[2], c.dst[1])
             if c.dst_prefix:

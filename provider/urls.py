@@ -13,10 +13,10 @@ SCHEMES = {
     "s3": ("bucket", "s3://bucket/key"),
     "swift": ("container", "swift://container/object"),
     "file": ("path", "file:///absolute/path"),
+    "cos": ("bucket", "cos://bucket-appid/key"),
+    "oss": ("bucket", "oss://bucket/key"),
 }
 PLANNED = {
-    "cos": "cos://bucket-appid/key",
-    "oss": "oss://bucket/key",
     "oci": "oci://namespace/bucket/object",
 }
 _PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")

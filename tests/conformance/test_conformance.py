@@ -198,7 +198,8 @@ def test_delete_if_match(backend, key_prefix):
 
 
 # --- failures ----------------------------------------------------------------------------------------------------
-@pytest.mark.parametrize("name,bad_profile", [("minio", "badminio"), ("swift", "badswift")])
+@pytest.mark.parametrize("name,bad_profile", [("minio", "badminio"), ("swift", "badswift"), ("cos", "badcos"),
+                                              ("oss", "badoss")])
 def test_wrong_credentials_are_access_denied(backends, key_prefix, name, bad_profile):
     backend = backends(name)
     backend.put(key_prefix + "obj", b"x")
@@ -316,3 +317,12 @@ def test_copy_of_an_slo_source(backends, key_prefix, dst_name):
     assert result.method == ("server-side" if dst_name == "swift" else "streamed")
     assert dst.get(key_prefix + "copy") == b"".join(segments)
     assert dst.head(key_prefix + "copy")["etag"] == hashlib.md5(b"".join(segments)).hexdigest()
+
+
+def test_oss_signature_v1_where_a_profile_asks(backends, key_prefix):
+    oss = backends("oss")
+    oss.put(key_prefix + "src", b"signed with V1", meta={"v": "1"})
+    src = parse(f"oss://ossv1@{oss.bucket}/{key_prefix}src")
+    result = transfer.copy_object(src, parse(f"oss://ossv1@{oss.bucket}/{key_prefix}dst"))
+    assert result.method == "server-side" and oss.get(key_prefix + "dst") == b"signed with V1"
+    assert oss.head(key_prefix + "dst")["meta"] == {"v": "1"}

@@ -28,10 +28,15 @@ def _uploads_left(backend, key_prefix: str) -> list:
     if backend.scheme == "swift":
         _, listing = backend.client.get_container(backend.bucket + "_segments", prefix=key_prefix)
         return listing
+    if backend.scheme == "cos":
+        uploads = backend.client.list_multipart_uploads(Bucket=backend.bucket).get("Upload", [])
+        return [u for u in uploads if u["Key"].startswith(key_prefix)]
+    if backend.scheme == "oss":
+        return [u for u in backend.client.list_multipart_uploads().upload_list if u.key.startswith(key_prefix)]
     return [p for p in backend.root.rglob(".objectcopy-tmp-*")]
 
 
-@pytest.mark.parametrize("name", ["minio", "swift-s3", "swift"])
+@pytest.mark.parametrize("name", ["minio", "swift-s3", "swift", "cos", "oss"])
 def test_server_side_multipart_keeps_content_and_metadata(backends, key_prefix, name):
     backend = backends(name)
     backend.put(key_prefix + "big", DATA, meta={"tier": "gold"}, content_type="application/x-dump")
