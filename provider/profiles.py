@@ -29,6 +29,7 @@ PLAINTEXT_SECRETS = {
     "secret_access_key": "secret_access_key_env", "aws_secret_access_key": "secret_access_key_env",
     "session_token": "session_token_env", "password": "password_env", "key": "key_env", "token": "token_env",
     "secret_key": "secret_key_env", "access_key_secret": "access_key_secret_env",
+    "private_key": "key_file or private_key_env", "passphrase": "passphrase_env", "pass_phrase": "passphrase_env",
 }
 KNOWN_FIELDS = {
     "scheme", "endpoint", "region", "addressing", "provider", "verify_tls", "ca_bundle", "aws_profile",
@@ -36,6 +37,8 @@ KNOWN_FIELDS = {
     "secret_access_key_config", "session_token_config", "key_config", "password_config",
     "secret_id_env", "secret_id_config", "secret_key_env", "secret_key_config", "access_key_secret_env",
     "access_key_secret_config", "access_key_id_config", "service_domain", "signature_version",
+    "user", "tenancy", "fingerprint", "key_file", "private_key_env", "private_key_config", "passphrase_env",
+    "passphrase_config", "oci_profile", "copy_timeout",
     "auth_url", "auth_version", "storage_url", "user", "user_env", "key_env", "username", "username_env",
     "password_env", "project_name", "user_domain_name", "project_domain_name", "region_name", "interface",
     "single_copy_limit", "multipart_cutoff", "part_size", "concurrency",

@@ -15,10 +15,9 @@ SCHEMES = {
     "file": ("path", "file:///absolute/path"),
     "cos": ("bucket", "cos://bucket-appid/key"),
     "oss": ("bucket", "oss://bucket/key"),
+    "oci": ("namespace", "oci://namespace/bucket/object"),
 }
-PLANNED = {
-    "oci": "oci://namespace/bucket/object",
-}
+PLANNED: dict[str, str] = {}
 _PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$")
 
@@ -79,6 +78,11 @@ def parse(text: str, *, field: str = "url", allow_prefix: bool = False) -> Objec
     if not _BUCKET.match(authority):
         raise URLError(f"{field}: {noun} name {authority!r} in {text!r} is not valid "
                        f"(letters, digits, '.', '-', '_' only)")
+    if scheme == "oci":  # the namespace, then the bucket: kept together as the URL's bucket
+        bucket, _, key = key.partition("/")
+        if not _BUCKET.match(bucket):
+            raise URLError(f"{field}: {text!r} has no bucket after the namespace; expected {example}")
+        authority = f"{authority}/{bucket}"
     url = ObjectURL(scheme, authority, key, profile)
     if not allow_prefix and url.is_prefix:
         raise URLError(f"{field}: {text!r} names a {noun} or folder, not an object; expected {example}")

@@ -100,10 +100,14 @@ class ObjectInfo:
     composite: str | None = None
     # Server-side encryption as the store reports it; under KMS or customer keys the ETag is not an MD5 either.
     encryption: str | None = None
+    # The content MD5 (hex) where the store reports it apart from the ETag (OCI's content-md5; its ETags are ids)
+    content_md5: str | None = None
 
     @property
     def md5(self) -> str | None:
         """The content MD5 when the ETag is one (single-part, no KMS); None when it cannot be known from HEAD."""
+        if self.content_md5:
+            return self.content_md5.lower()
         if self.composite or (self.encryption or "AES256") != "AES256" or not self.etag or len(self.etag) != 32:
             return None
         try:

@@ -34,6 +34,15 @@ PROVIDERS: dict[str, Capabilities] = {
     "swift": Capabilities(copy_if_match_multipart_etag=False, dest_if_none_match_on_copy=False, versioning=True,
                           multipart_copy=True, multipart_upload=True),
     "other": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
+    # COS and OSS through their S3-compatible endpoints (the native dialects are cos:// and oss://).
+    "cos": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
+    "oss": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
+}
+# Presets: where each service's S3-compatible endpoint is (virtual-hosted only), and its own limits.
+PRESET_ENDPOINTS = {"cos": "https://cos.{region}.myqcloud.com", "oss": "https://oss-{region}.aliyuncs.com"}
+PRESET_LIMITS = {
+    "cos": Limits(multipart_cutoff=64 * MiB, min_part=1 * MiB),
+    "oss": Limits(max_single_copy=1 * GiB, multipart_cutoff=64 * MiB, min_part=100 * 1024),
 }
 
 
@@ -52,18 +61,22 @@ class S3Store(S3Family):
         endpoint = (profile.endpoint_override() or os.environ.get("AWS_ENDPOINT_URL_S3")
                     or os.environ.get("AWS_ENDPOINT_URL") or shared.get("s3.endpoint_url")
                     or shared.get("endpoint_url"))
-        self.endpoint = (endpoint or f"https://s3.{self.region}.amazonaws.com").rstrip("/")
-        style = profile.get("addressing") or shared.get("s3.addressing_style") or "auto"
-        if style not in ("auto", "path", "virtual"):
-            raise ConfigError(f"profile {profile.name!r}: addressing must be path, virtual or auto, not {style!r}")
-        # Custom endpoints (MinIO, on-prem) rarely have wildcard DNS: path style unless told otherwise.
-        self.path_style = style == "path" or (style == "auto" and endpoint is not None)
         provider = profile.get("provider") or ("other" if endpoint else "aws")
         if provider not in PROVIDERS:
             raise ConfigError(f"profile {profile.name!r}: provider must be one of {', '.join(PROVIDERS)}")
         self.capabilities = PROVIDERS[provider]
+        preset = PRESET_ENDPOINTS.get(provider, "https://s3.{region}.amazonaws.com")
+        self.endpoint = (endpoint or preset.format(region=self.region)).rstrip("/")
+        style = profile.get("addressing") or shared.get("s3.addressing_style") or "auto"
+        if style not in ("auto", "path", "virtual"):
+            raise ConfigError(f"profile {profile.name!r}: addressing must be path, virtual or auto, not {style!r}")
+        # Custom endpoints (MinIO, on-prem) rarely have wildcard DNS: path style unless told otherwise. The COS
+        # and OSS S3 endpoints answer virtual-hosted requests only.
+        self.path_style = style == "path" or (style == "auto" and endpoint is not None
+                                              and provider not in PRESET_ENDPOINTS)
         limit = profile.get("single_copy_limit")
-        self.limits = Limits(max_single_copy=int(limit) if limit else 5 * GiB, multipart_cutoff=64 * MiB)
+        base = PRESET_LIMITS.get(provider, Limits(multipart_cutoff=64 * MiB))
+        self.limits = Limits(**{**base.__dict__, **({"max_single_copy": int(limit)} if limit else {})})
         self.credentials = self._credentials(shared)
 
     # --- credentials, resolved per store (per call) ---------------------------------------------------------------

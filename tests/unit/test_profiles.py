@@ -92,3 +92,18 @@ def test_missing_credentials_message_says_how_to_fix(clean_env, monkeypatch):
     monkeypatch.setattr(builtins, "__import__", no_botocore)
     with pytest.raises(ConfigError, match="AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY"):
         S3Store(profiles.resolve(parse("s3://b/k")))
+
+
+@pytest.mark.parametrize("provider,endpoint,single", [
+    ("cos", "https://cos.ap-guangzhou.myqcloud.com", 5 * 1024**3),
+    ("oss", "https://oss-ap-guangzhou.aliyuncs.com", 1024**3),
+])
+def test_s3_presets_for_cos_and_oss(clean_env, monkeypatch, provider, endpoint, single):
+    write_profiles(clean_env, f'[profiles.p]\nscheme = "s3"\nprovider = "{provider}"\nregion = "ap-guangzhou"\n'
+                              'access_key_id_env = "K"\nsecret_access_key_env = "S"\n')
+    monkeypatch.setenv("K", "k")
+    monkeypatch.setenv("S", "s")
+    store = S3Store(profiles.resolve(parse("s3://p@b/k")))
+    assert store.endpoint == endpoint and not store.path_style and store.limits.max_single_copy == single
+    assert store._target("bucket-1250000000", "a b")[0] == endpoint.replace("https://", "https://bucket-1250000000.") \
+        + "/a%20b"

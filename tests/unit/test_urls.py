@@ -18,7 +18,7 @@ def test_parse_keeps_keys_literal(text, expected):
 @pytest.mark.parametrize("text,message", [
     ("bucket/key", "is not an object URL"),
     ("gs://bucket/key", "unknown scheme 'gs'"),
-    ("oci://ns/bucket/key", "not supported by this version yet"),
+    ("oci://ns", "has no bucket after the namespace"),
     ("s3:///key", "has no bucket"),
     ("s3://bucket", "names a bucket or folder, not an object"),
     ("s3://bucket/dir/", "names a bucket or folder"),
