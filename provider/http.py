@@ -26,7 +26,7 @@ log = logging.getLogger("pulumi_objectcopy.http")
 # errors inside 200 responses. Never classify by message text.
 ERROR_CODES: dict[str, type[StoreError]] = {
     **dict.fromkeys(["NoSuchKey", "NoSuchBucket", "NoSuchVersion", "NoSuchUpload", "NotFound", "ObjectNotFound",
-                     "BucketNotFound", "NotAuthorizedOrNotFound", "NoSuchContainer"], NotFound),
+                     "BucketNotFound", "NotAuthorizedOrNotFound", "NoSuchContainer", "NamespaceNotFound"], NotFound),
     **dict.fromkeys(["PreconditionFailed", "ConditionNotMet", "IfMatchFailed", "IfNoneMatchFailed",
                      "FileAlreadyExists"], PreconditionFailed),
     **dict.fromkeys(["AccessDenied", "InvalidAccessKeyId", "SignatureDoesNotMatch", "ExpiredToken",

@@ -89,6 +89,8 @@ class OciStore:
         self.endpoint = (profile.endpoint_override() or
                          f"https://objectstorage.{self.region}.oraclecloud.com").rstrip("/")
         self.copy_timeout = float(profile.get("copy_timeout") or COPY_TIMEOUT)
+        if profile.get("min_part_size"):
+            self.limits = Limits(**{**LIMITS.__dict__, "min_part": int(profile.get("min_part_size"))})
 
     def identity(self) -> tuple:
         return ("oci", self.endpoint, self.key.key_id)
@@ -181,21 +183,42 @@ class OciStore:
             details["destinationObjectMetadata"] = {f"opc-meta-{k}": v for k, v in metadata.items()} or {
                 "opc-meta-objectcopy-cleared": ""}
         work_request = self._running_copy(src, dst) or self._start_copy(src, dst, details)
-        self._wait(work_request, f"copy of {src.url} to {dst}")
+        try:
+            self._wait(work_request, f"copy of {src.url} to {dst}")
+        except PreconditionFailed as e:
+            if not options.overwrite and self._exists(dst):
+                raise PreconditionFailed(f"{dst} already exists and overwrite is off ({e})") from None
+            raise
         return self.head(dst)
 
+    def _exists(self, url: ObjectURL) -> bool:
+        try:
+            self.head(url)
+            return True
+        except NotFound:
+            return False
+
     def _start_copy(self, src: ObjectInfo, dst: ObjectURL, details: dict) -> str:
-        resp = self._json("POST", self._path(src.url, kind="actions", name="copyObject"), details,
-                          context=f"copy {src.url} to {dst}")
+        try:
+            resp = self._json("POST", self._path(src.url, kind="actions", name="copyObject"), details,
+                              context=f"copy {src.url} to {dst}")
+        except NotFound:
+            # The copy names the exact version HEADed; if the object is there under another version, the source
+            # changed since: that is a failed pin, not a missing object.
+            current = self._exists(src.url) and self.head(src.url)
+            if current and details.get("sourceVersionId") and current.version_id != details["sourceVersionId"]:
+                raise PreconditionFailed(f"{src.url} changed since it was read: version {details['sourceVersionId']}"
+                                         f" is gone, the object is now version {current.version_id}") from None
+            raise
         work_request = resp.headers.get("opc-work-request-id")
         if not work_request:
             raise BadRequest(f"copy {src.url} to {dst}: the service accepted the copy but named no work request")
         return work_request
 
     def _running_copy(self, src: ObjectInfo, dst: ObjectURL) -> str | None:
-        """A COPY_OBJECT work request still running for this source and destination (assumption: the work
-        request's resources name both in their metadata, as the project's emulator does; see the note in the
-        README). None when there is none, or when the service does not let us list them."""
+        """A COPY_OBJECT work request still running for this source and destination. Assumption (not in the
+        stored docs): its resources are the source and the destination, each with NAMESPACE, BUCKET and OBJECT in
+        its metadata. None when there is none, or when the service does not let us list them."""
         try:
             bucket = self._send("GET", self._bucket_path(src.url), context=f"GET bucket {src.url.bucket}").json()
             listing = self._send("GET", "/workRequests",
@@ -203,12 +226,17 @@ class OciStore:
                                  context="list work requests").json()
         except (NotFound, ValueError, PreconditionFailed):
             return None
-        want = {"source": str(src.url.key), "destination": f"{dst.bucket}/{dst.key}"}
+        def names(url: ObjectURL) -> tuple:
+            namespace, bucket = self._split(url)
+            return namespace, bucket, url.key
+
+        want = {names(src.url), names(dst)}
         for item in listing if isinstance(listing, list) else listing.get("items", []):
             if item.get("operationType") != "COPY_OBJECT" or item.get("status") not in ("ACCEPTED", "IN_PROGRESS"):
                 continue
-            meta = {k: v for r in item.get("resources", []) for k, v in (r.get("metadata") or {}).items()}
-            if meta.get("source") == want["source"] and meta.get("destination") == want["destination"]:
+            seen = {(m.get("NAMESPACE"), m.get("BUCKET"), m.get("OBJECT"))
+                    for m in (r.get("metadata") or {} for r in item.get("resources", []))}
+            if want <= seen:
                 return item["id"]
         return None
 

@@ -37,7 +37,7 @@ def test_head_reports_size_etag_type_and_metadata(backend, key_prefix):
     etag = backend.put(key_prefix + "obj.txt", data, meta={"owner": "team-a"}, content_type="text/plain")
     url = parse(backend.url(key_prefix + "obj.txt"))
     info = open_store(url).head(url)
-    assert (info.size, info.etag, info.md5) == (len(data), etag, hashlib.md5(data).hexdigest())
+    assert (info.size, info.etag, info.md5) == (len(data), etag, hashlib.md5(data).hexdigest())  # OCI: content-md5
     assert info.last_modified is not None
     if backend.scheme != "file":
         assert info.content_type == "text/plain"
@@ -57,7 +57,8 @@ def test_copy_inside_store_is_server_side_and_keeps_metadata(backend, key_prefix
     assert result.method == "server-side"
     assert backend.get(key_prefix + "dst.bin") == data
     head = backend.head(key_prefix + "dst.bin")
-    assert head["etag"] == result.destination.etag == hashlib.md5(data).hexdigest()
+    assert head["etag"] == result.destination.etag
+    assert head["md5"] == result.destination.md5 == hashlib.md5(data).hexdigest()
     if backend.scheme != "file":
         assert head["meta"] == {"color": "blue"}
         assert head["content_type"] == "application/x-test"
@@ -70,7 +71,7 @@ def test_copy_keys_that_need_encoding(backend, key_prefix, case):
     backend.put(src, case.encode())
     result = _copy(backend, src, dst)
     assert backend.get(dst) == case.encode()
-    assert result.destination.etag == hashlib.md5(case.encode()).hexdigest()
+    assert result.destination.md5 == hashlib.md5(case.encode()).hexdigest()
     url = parse(backend.url(dst))
     assert open_store(url).head(url).size == len(case)
 
@@ -138,6 +139,7 @@ def test_server_enforces_the_conditions_it_claims(backend, key_prefix, name):
 
 # --- metadata ----------------------------------------------------------------------------------------------------
 def test_metadata_replace_sets_exactly_what_was_given(backend, key_prefix):
+    backend.skip_gap("content-type")
     backend.put(key_prefix + "src", b"m", meta={"old": "1", "keep": "no"}, content_type="text/plain")
     _copy(backend, key_prefix + "src", key_prefix + "dst",
           options=WriteOptions(metadata_directive="REPLACE", metadata={"new": "2"}, content_type="text/csv"))
@@ -213,7 +215,8 @@ def test_missing_destination_bucket_fails_without_writing(backend, key_prefix):
     if backend.scheme == "file":
         pytest.skip("local files: a missing folder is created, as cp does")
     backend.put(key_prefix + "src", b"x")
-    dst = parse(f"{backend.scheme}://{backend.profile}@no-such-bucket-oc/{key_prefix}dst")
+    namespace = backend.bucket.split("/")[0] + "/" if backend.scheme == "oci" else ""
+    dst = parse(f"{backend.scheme}://{backend.profile}@{namespace}no-such-bucket-oc/{key_prefix}dst")
     with pytest.raises(NotFound):
         transfer.copy_object(parse(backend.url(key_prefix + "src")), dst)
 
@@ -231,7 +234,7 @@ def test_copy_across_stores_streams_and_keeps_content(backends, key_prefix, src_
     assert result.method == "streamed"  # different endpoints or APIs: no server can copy between them
     assert dst.get(key_prefix + "to.bin") == data
     head = dst.head(key_prefix + "to.bin")
-    assert head["etag"] == hashlib.md5(data).hexdigest()
+    assert head["md5"] == hashlib.md5(data).hexdigest()
     if src.scheme != "file":  # plain files carry no metadata of their own
         assert head["meta"] == {"origin": src_name}
         if dst.scheme != "file":
@@ -316,7 +319,7 @@ def test_copy_of_an_slo_source(backends, key_prefix, dst_name):
     assert result.source.composite == "slo" and result.source.etag == slo_etag and result.source.md5 is None
     assert result.method == ("server-side" if dst_name == "swift" else "streamed")
     assert dst.get(key_prefix + "copy") == b"".join(segments)
-    assert dst.head(key_prefix + "copy")["etag"] == hashlib.md5(b"".join(segments)).hexdigest()
+    assert dst.head(key_prefix + "copy")["md5"] == hashlib.md5(b"".join(segments)).hexdigest()
 
 
 def test_oss_signature_v1_where_a_profile_asks(backends, key_prefix):

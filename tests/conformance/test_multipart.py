@@ -31,6 +31,9 @@ def _uploads_left(backend, key_prefix: str) -> list:
     if backend.scheme == "cos":
         uploads = backend.client.list_multipart_uploads(Bucket=backend.bucket).get("Upload", [])
         return [u for u in uploads if u["Key"].startswith(key_prefix)]
+    if backend.scheme == "oci":  # the service's own listing of uploads in progress
+        prefix = parse(backend.url(key_prefix), allow_prefix=True)
+        return list(open_store(prefix).list_uploads(prefix))
     if backend.scheme == "oss":
         return [u for u in backend.client.list_multipart_uploads().upload_list if u.key.startswith(key_prefix)]
     return [p for p in backend.root.rglob(".objectcopy-tmp-*")]
