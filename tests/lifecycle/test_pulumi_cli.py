@@ -174,9 +174,9 @@ def test_bad_input_fails_the_preview_on_its_property(stack, backends, key_prefix
 
 
 def test_every_scheme_through_the_engine(pulumi_bin, tmp_path, backends, key_prefix):
-    """One stack whose copies read and write every store: the native COS and OSS dialects (emulators), S3
+    """One stack whose copies read and write every store: the native COS, OSS and OCI dialects (emulators), S3
     (MinIO), Swift and local files; up, a second up that changes nothing, destroy."""
-    names = ["local", "cos", "oss", "minio", "swift", "local"]
+    names = ["local", "cos", "oss", "oci", "minio", "swift", "local"]
     stores = [backends(n) for n in names]
     stack = Stack(pulumi_bin, tmp_path)
     copies = {}
