@@ -308,6 +308,14 @@ class MultipartStore(Protocol):
     def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]: ...
 
 
+def require_etag(store: "Store", url: ObjectURL, if_match: str, version_id: str | None = None) -> ObjectInfo:
+    """HEAD `url` and refuse, naming both ETags, unless it still has `if_match` (a guarded delete)."""
+    current = store.head(url, version_id=version_id)
+    if current.etag != normalize_etag(if_match):
+        raise PreconditionFailed(f"not deleting {url}: its ETag is {current.etag}, expected {normalize_etag(if_match)}")
+    return current
+
+
 def refuse_unsupported(options: WriteOptions, caps: Capabilities, url) -> None:
     problems = options.unsupported(caps)
     if problems:

@@ -19,7 +19,7 @@ from typing import BinaryIO, Iterator
 from .. import profiles
 from ..urls import ObjectURL
 from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
-                   SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
+                   SourceConditions, Upload, WriteOptions, refuse_unsupported, require_etag, resolved_write)
 from .common import CHUNK, open_body
 
 _MD5_ATTR = "user.objectcopy.md5"
@@ -239,10 +239,7 @@ class LocalStore:
 
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None:
         if if_match is not None:
-            current = self.head(url, version_id=version_id)
-            if current.etag != normalize_etag(if_match):
-                raise PreconditionFailed(f"not deleting {url}: its ETag is {current.etag}, "
-                                         f"expected {normalize_etag(if_match)}")
+            require_etag(self, url, if_match, version_id)
         try:
             os.unlink(self._path(url))
         except FileNotFoundError:

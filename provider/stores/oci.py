@@ -25,7 +25,7 @@ from ..signing import oci as oci_signing
 from ..urls import ObjectURL
 from .base import (BadRequest, Capabilities, ConfigError, GiB, Limits, MiB, NotFound, ObjectInfo, Part,
                    PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported,
-                   resolved_write)
+                   require_etag, resolved_write)
 from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
 # CopyObject takes one source condition (sourceObjectIfMatchETag) and guards its destination with
@@ -305,9 +305,8 @@ class OciStore:
             if if_match:
                 raise
         except PreconditionFailed:
-            current = self.head(url, version_id=version_id)
-            raise PreconditionFailed(f"not deleting {url}: its ETag is {current.etag}, "
-                                     f"expected {normalize_etag(if_match)}") from None
+            require_etag(self, url, if_match, version_id)  # the server refused: say which ETag it has
+            raise
 
     # --- multipart uploads (streamed copies into OCI) -----------------------------------------------------------
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:

@@ -20,7 +20,7 @@ from .. import profiles
 from ..http import Request, transport
 from ..urls import ObjectURL
 from .base import (Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed, SourceConditions, Upload,
-                   WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
+                   WriteOptions, normalize_etag, refuse_unsupported, require_etag, resolved_write)
 from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
 _GET_CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
@@ -261,10 +261,7 @@ class S3Family:
 
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None:
         if if_match is not None:
-            current = self.head(url, version_id=version_id)
-            if current.etag != normalize_etag(if_match):
-                raise PreconditionFailed(f"not deleting {url}: its ETag is {current.etag}, "
-                                         f"expected {normalize_etag(if_match)}")
+            require_etag(self, url, if_match, version_id)
         self._send("DELETE", url.bucket, url.key, self._version_query(version_id), context=f"DELETE {url}")
 
     # --- multipart (MultipartStore) -------------------------------------------------------------------------------

@@ -21,7 +21,7 @@ from .. import profiles
 from ..http import Request, transport
 from ..urls import ObjectURL
 from .base import (AccessDenied, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
-                   SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
+                   SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, require_etag, resolved_write)
 from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
 # The copy middleware passes conditional headers to its GET of the source, so if-none-match: * cannot guard the
@@ -270,12 +270,7 @@ class SwiftStore:
                           content_type=content_type, metadata=metadata, headers=extra)
 
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None:
-        current = None
-        if if_match is not None:
-            current = self.head(url)
-            if current.etag != normalize_etag(if_match):
-                raise PreconditionFailed(f"not deleting {url}: its ETag is {current.etag}, "
-                                         f"expected {normalize_etag(if_match)}")
+        current = require_etag(self, url, if_match) if if_match is not None else None
         try:
             query = "multipart-manifest=delete" if self._owns_segments(url, current) else ""
             self._send("DELETE", self._path(url.bucket, url.key), query=query, context=f"DELETE {url}")
