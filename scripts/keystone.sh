@@ -159,14 +159,8 @@ CHANGED=()   # config files write_configs replaced, so their running server rest
 
 log() { printf '[keystone.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-as_root() {
-    if [[ $(id -u) -eq 0 ]]; then "$@";
-    elif command -v sudo >/dev/null; then sudo "$@";
-    else die "need root (or sudo) to run: $*"; fi
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 apt_install() {
     local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0)
@@ -199,24 +193,12 @@ ksm_ok() {
     esac
 }
 
-pick_python() {
-    local p
-    for p in "${OBJECTCOPY_PYTHON:-}" python3 /usr/bin/python3; do
-        [[ -n $p ]] || continue
-        command -v "$p" >/dev/null || continue
-        if "$p" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 10))' 2>/dev/null; then
-            command -v "$p"; return 0
-        fi
-    done
-    return 1
-}
-
 install_keystone() {
     local py
-    if ! py=$(pick_python); then
+    if ! py=$(pick_python 10); then
         log "no python3 (>= 3.10) with venv+ensurepip found; installing python3-venv (apt)"
         apt_install python3 python3-venv
-        py=$(pick_python) || die "still no python3 >= 3.10 with venv+ensurepip"
+        py=$(pick_python 10) || die "still no python3 >= 3.10 with venv+ensurepip"
     fi
     mkdir -p "$CACHE/keystone"
     # The version stamp is written last, so a half-finished venv is never taken as installed.

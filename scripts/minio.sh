@@ -39,8 +39,8 @@ ENDPOINT=http://$HOST:$PORT
 
 log() { printf '[minio.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 healthy() {
     curl -fsS -o /dev/null --max-time 2 "$ENDPOINT/minio/health/ready" 2>/dev/null

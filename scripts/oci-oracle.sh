@@ -44,21 +44,11 @@ WANT=$(printf '%s\n%s' "$OCI_VERSION" "$OCI_CONSTRAINTS" | sha256sum | cut -c1-1
 
 log() { printf '[oci-oracle.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 installed() {
     [[ -x $VENV/bin/python && $(cat "$STAMP" 2>/dev/null) == "$WANT" ]]
-}
-
-pick_python() {
-    local p
-    for p in "${OBJECTCOPY_PYTHON:-}" python3 /usr/bin/python3; do
-        [[ -n $p ]] || continue
-        command -v "$p" >/dev/null || continue
-        if "$p" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 9))' 2>/dev/null; then
-            command -v "$p"; return 0
-        fi
-    done
-    return 1
 }
 
 if ! installed; then
@@ -67,7 +57,7 @@ if ! installed; then
     exec 9>"$CACHE/oracles/.oci-install.lock"
     flock -w 900 9 || die "timed out waiting for another oci-oracle.sh install"
     if ! installed; then
-        py=$(pick_python) || die "need python3 >= 3.9 with venv and ensurepip (apt-get install python3-venv)"
+        py=$(pick_python 9) || die "need python3 >= 3.9 with venv and ensurepip (apt-get install python3-venv)"
         start=$(date +%s)
         log "installing oci==$OCI_VERSION into $VENV (about 575 MB; once)"
         # The stamp is written last, so a half-finished venv is never taken as installed.

@@ -56,14 +56,8 @@ AUTH_URL=$PROXY/auth/v1.0
 
 log() { printf '[swift-aio.sh] %s\n' "$*" >&2; }
 die() { log "ERROR: $*"; exit 1; }
-now() { date +%s.%N; }
-elapsed() { awk -v a="$1" -v b="$(now)" 'BEGIN { printf "%.1f", b - a }'; }
-
-as_root() {
-    if [[ $(id -u) -eq 0 ]]; then "$@";
-    elif command -v sudo >/dev/null; then sudo "$@";
-    else die "need root (or sudo) to run: $*"; fi
-}
+# shellcheck source=scripts/lib.sh
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 apt_install() {
     # apt-get install, running `apt-get update` once if a package is not known yet.
@@ -108,24 +102,12 @@ installed() {
     esac
 }
 
-pick_python() {
-    local p
-    for p in "${OBJECTCOPY_PYTHON:-}" python3 /usr/bin/python3; do
-        [[ -n $p ]] || continue
-        command -v "$p" >/dev/null || continue
-        if "$p" -c 'import sys, venv, ensurepip; sys.exit(sys.version_info < (3, 8))' 2>/dev/null; then
-            command -v "$p"; return 0
-        fi
-    done
-    return 1
-}
-
 install_pip() {
     local py
-    if ! py=$(pick_python); then
+    if ! py=$(pick_python 8); then
         log "no python3 with venv+ensurepip found; installing python3-venv (apt)"
         apt_install python3 python3-venv || return 1
-        py=$(pick_python) || { log "still no python3 with venv+ensurepip"; return 1; }
+        py=$(pick_python 8) || { log "still no python3 with venv+ensurepip"; return 1; }
     fi
     mkdir -p "$CACHE/swift"
     # The version stamp is written last, so a half-finished venv is never taken as installed.
