@@ -38,7 +38,7 @@ KNOWN_FIELDS = {
     "secret_id_env", "secret_id_config", "secret_key_env", "secret_key_config", "access_key_secret_env",
     "access_key_secret_config", "access_key_id_config", "service_domain", "signature_version",
     "user", "tenancy", "fingerprint", "key_file", "private_key_env", "private_key_config", "passphrase_env",
-    "passphrase_config", "oci_profile", "copy_timeout", "min_part_size",
+    "passphrase_config", "oci_profile", "copy_timeout", "min_part_size", "api",
     "auth_url", "auth_version", "storage_url", "user", "user_env", "key_env", "username", "username_env",
     "password_env", "project_name", "user_domain_name", "project_domain_name", "region_name", "interface",
     "single_copy_limit", "multipart_cutoff", "part_size", "concurrency",

@@ -105,6 +105,14 @@ user = "{key.user}"
 tenancy = "{key.tenancy}"
 key_file = "{key_file}"
 min_part_size = 1048576
+
+[profiles.oci-fra]
+scheme = "oci"
+endpoint = "{emu.endpoint}"
+region = "eu-frankfurt-1"
+user = "{key.user}"
+tenancy = "{key.tenancy}"
+key_file = "{key_file}"
 """)
     yield emu
     emu.stop()
@@ -141,6 +149,14 @@ endpoint = "{emulators['oss'].endpoint}"
 region = "{OSS_REGION}"
 access_key_id_env = "OC_TEST_OSS_ID"
 access_key_secret_env = "OC_TEST_BAD_SECRET"
+
+[profiles.apsara]
+scheme = "oss"
+api = "apsara"
+endpoint = "{emulators['oss'].endpoint}"
+region = "{OSS_REGION}"
+access_key_id_env = "OC_TEST_OSS_ID"
+access_key_secret_env = "OC_TEST_OSS_SECRET"
 
 [profiles.ossv1]
 scheme = "oss"

@@ -93,7 +93,8 @@ class OciStore:
             self.limits = Limits(**{**LIMITS.__dict__, "min_part": int(profile.get("min_part_size"))})
 
     def identity(self) -> tuple:
-        return ("oci", self.endpoint, self.key.key_id)
+        # One API key reaches every region: CopyObject is sent to the source's region and names the destination's.
+        return ("oci", self.key.key_id)
 
     def location(self, url: ObjectURL) -> tuple:
         return ("oci", self.endpoint, url.bucket, url.key)
@@ -182,9 +183,12 @@ class OciStore:
             # An empty map would inherit the source's metadata; REPLACE with nothing must clear it.
             details["destinationObjectMetadata"] = {f"opc-meta-{k}": v for k, v in metadata.items()} or {
                 "opc-meta-objectcopy-cleared": ""}
-        work_request = self._running_copy(src, dst) or self._start_copy(src, dst, details)
+        # The copy is asked of the source's region (its endpoint, its work requests) and names this store's region
+        # as the destination.
+        origin = self if src.url.profile == dst.profile else OciStore(profiles.resolve(src.url))
+        work_request = origin._running_copy(src, dst) or origin._start_copy(src, dst, details)
         try:
-            self._wait(work_request, f"copy of {src.url} to {dst}")
+            origin._wait(work_request, f"copy of {src.url} to {dst}")
         except PreconditionFailed as e:
             if not options.overwrite and self._exists(dst):
                 raise PreconditionFailed(f"{dst} already exists and overwrite is off ({e})") from None

@@ -45,3 +45,17 @@ def _wait_until_polled(emulator, work_request_id: str, timeout: float = 30.0) ->
             return
         time.sleep(0.02)  # a bounded poll of the emulator's request log, like its own wait_for
     raise AssertionError(f"the retried copy never polled work request {work_request_id}")
+
+
+def test_a_copy_across_regions_stays_server_side(backends, oci_emulator, key_prefix):
+    """Same API key, another region: CopyObject goes to the source's region and names the destination's."""
+    oci = backends("oci")
+    oci.put(key_prefix + "src", b"to frankfurt")
+    far = f"oc-oci-fra-{key_prefix.strip('/')}"
+    oci_emulator.create_bucket(far, region="eu-frankfurt-1")
+    dst = parse(f"oci://oci-fra@{oci_emulator.namespace}/{far}/{key_prefix}dst")
+    result = transfer.copy_object(parse(oci.url(key_prefix + "src")), dst)
+    assert result.method == "server-side"
+    assert oci_emulator.get_object(far, key_prefix + "dst")["data"] == b"to frankfurt"
+    [copy] = [w for w in oci_emulator.work_requests() if (w.get("details") or {}).get("destinationBucket") == far]
+    assert copy["details"]["destinationRegion"] == "eu-frankfurt-1"

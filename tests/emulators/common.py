@@ -273,6 +273,15 @@ class ObjectHandler(Handler):
                       ArgumentName=self.prefix + name, ArgumentValue=value)
 
     def copy_object(self, req: Request, bucket: str, key: str, source: str) -> None:
+        obj, src = self.copy(req, bucket, key, source)
+        headers = {"Content-Type": "application/xml", **self.write_headers(obj)}  # oss2 reads the ETag header
+        if src.version_id:
+            headers[self.prefix + "copy-source-version-id"] = src.version_id
+        self.send(200, xml("CopyObjectResult", [("ETag", f'"{obj.etag}"'),
+                                                ("LastModified", iso_date(obj.last_modified))]), headers)
+
+    def copy(self, req: Request, bucket: str, key: str, source: str) -> tuple[StoredObject, StoredObject]:
+        """The copy itself, read from `req`'s headers: (the new object, its source)."""
         src = self.copy_source_object(req, source)
         copy_meta = self.directive(req, "metadata-directive", self.metadata_directive)
         copy_tags = self.directive(req, "tagging-directive", self.tagging_directive)
@@ -287,11 +296,7 @@ class ObjectHandler(Handler):
         else:
             attrs.setdefault("tags", {})
         obj = self.store.put(bucket, key, src.data, forbid_overwrite=self.forbid_overwrite(req), **attrs)
-        headers = {"Content-Type": "application/xml", **self.write_headers(obj)}  # oss2 reads the ETag header
-        if src.version_id:
-            headers[self.prefix + "copy-source-version-id"] = src.version_id
-        self.send(200, xml("CopyObjectResult", [("ETag", f'"{obj.etag}"'),
-                                                ("LastModified", iso_date(obj.last_modified))]), headers)
+        return obj, src
 
     # -- multipart ---------------------------------------------------------------------------------
     def initiate(self, req: Request, bucket: str, key: str) -> None:

@@ -15,6 +15,8 @@ from __future__ import annotations
 
 import datetime
 import hmac
+import http.client
+import json
 import re
 import time
 from collections.abc import Callable
@@ -27,7 +29,7 @@ from alibabacloud_oss_v2.signer import SignerV4
 from alibabacloud_oss_v2.types import HttpRequest, SigningContext
 from requests.structures import CaseInsensitiveDict
 
-from .base import Request, RangeNotSatisfiable, iso_date, parse_range, xml
+from .base import Request, RangeNotSatisfiable, http_date, iso_date, parse_range, xml
 from .common import ObjectHandler, invalid
 from .store import StoredObject, StoreError, parse_http_date
 
@@ -38,6 +40,16 @@ SKEW = 15 * 60
 # EC values seen in OSS's documentation; the others are emulator placeholders (not checked against OSS).
 EC = {"SignatureDoesNotMatch": "0002-00000040", "MissingSecurityToken": "0002-00000003",
       "InvalidSecurityToken": "0002-00000008", "NoSuchKey": "0026-00000001", "NoSuchBucket": "0015-00000101"}
+
+# Apsara Stack's CopyObject (seed 001): the seed's parameters in a JSON body, the seed's names being the standard
+# CopyObject's headers. ASSUMED (the seed does not say): the destination as BucketName / ObjectName in the body, and
+# the call signed as any OSS request with no bucket and no key.
+APSARA_COPY = "/apsara/route/OneRouter/CopyObject"
+APSARA_HEADERS = frozenset(f"x-oss-{n}" for n in (
+    "copy-source", "metadata-directive", "tagging-directive", "tagging", "server-side-encryption",
+    "server-side-encryption-key-id", "object-acl", "copy-source-if-match", "copy-source-if-none-match",
+    "copy-source-if-modified-since", "copy-source-if-unmodified-since"))
+APSARA_REQUIRED = ("BucketName", "ObjectName", "x-oss-copy-source", "regionId")
 
 
 def v1_signature(ak: str, secret: str, token: str, req: Request, bucket: str, key: str) -> str:
@@ -77,6 +89,43 @@ class OssHandler(ObjectHandler):
     tagging_directive = ("Copy", "Replace")
     not_modified_on = frozenset({"if-none-match", "if-modified-since"})   # the seed: 304, the others 412
     always_storage_class = True
+
+    @staticmethod
+    def is_apsara(req: Request) -> bool:
+        return req.method == "POST" and req.raw_path == APSARA_COPY and not req.raw_query
+
+    def route(self, req: Request) -> None:
+        if not self.is_apsara(req):
+            return super().route(req)
+        self.authenticate(req, "", "")
+        fault = self.emulator.take_fault(True)
+        if fault is not None:
+            return self.send_fault(req, fault)
+        try:
+            params = json.loads(req.body)
+        except ValueError:
+            params = None
+        if not isinstance(params, dict):
+            raise invalid("The body is not a JSON object")
+        missing = [name for name in APSARA_REQUIRED if not params.get(name)]
+        if missing:
+            raise StoreError("MissingArgument", 400, f"Missing required parameter {', '.join(missing)}")
+        unknown = sorted(set(params) - APSARA_HEADERS - {*APSARA_REQUIRED, "version"})
+        bad = [n for n, v in params.items() if not isinstance(v, str)]
+        if unknown or bad:
+            raise invalid(f"Unknown parameter {', '.join(unknown)}" if unknown else
+                          f"Parameter {', '.join(bad)} must be a string")
+        if params["regionId"] != self.emulator.region:
+            raise invalid(f"regionId {params['regionId']!r} is not this endpoint's ({self.emulator.region})")
+        headers = http.client.HTTPMessage()  # the standard CopyObject's request, seen by the shared copy code
+        for name in APSARA_HEADERS & set(params):
+            headers[name] = params[name]
+        std = Request("PUT", req.target, req.raw_path, "", req.host, headers, b"")
+        obj, _ = self.copy(std, params["BucketName"], params["ObjectName"], params["x-oss-copy-source"])
+        etag, modified = f'"{obj.etag}"', http_date(obj.last_modified)
+        body = {"LastModified": modified, "ETag": etag,
+                "CopyObjectResult": {"ETag": etag, "LastModified": iso_date(obj.last_modified)}}
+        self.send(200, json.dumps(body).encode(), {"Content-Type": "application/json"})
 
     def address(self, req: Request) -> tuple[str, str]:
         host = (req.host.rsplit(":", 1)[0] if req.host.count(":") == 1 else req.host).lower()
@@ -221,6 +270,12 @@ class OssHandler(ObjectHandler):
               headers: dict[str, str] | None = None) -> None:
         extra = dict(err.extra)
         ec = EC.get(extra.pop("ec", err.code), "0000-00000000")
+        if self.is_apsara(req):  # JSON, the HTTP status as resultCode; a copy fault in a 200 is the seed's sample
+            status = err.status if status is None else status
+            answer = {"resultCode": -1, "resultMsg": "system error"} if status == 200 else \
+                {"resultCode": status, "resultMsg": f"{err.code}: {err.message}"}
+            return self.send(status, json.dumps({**answer, "result": None}).encode(),
+                             {"Content-Type": "application/json", "x-oss-ec": ec, **(headers or {})})
         body = xml("Error", [("Code", err.code), ("Message", err.message), ("RequestId", self.request_id),
                              ("HostId", req.host), *extra.items(), ("EC", ec),
                              ("RecommendDoc", f"https://api.aliyun.com/troubleshoot?q={ec}")])
