@@ -146,7 +146,8 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
         _refuse_if_exists(dst_store, destination)
     if server_side and parts is None:
         try:
-            info = dst_store.copy(src, destination, conditions=pinned, options=options)
+            by_percent = (lambda pct: progress(int(src.size * pct / 100), src.size, 0, 1)) if progress else None
+            info = dst_store.copy(src, destination, conditions=pinned, options=options, progress=by_percent)
             _report(progress, src.size, 1)
             return CopyResult(src, info, "server-side")
         except CannotCopyHere:

@@ -16,7 +16,7 @@ SSE = ("AES256", "aws:kms", "aws:kms:dsse")
 ENUMS = {"metadata_directive": ("COPY", "REPLACE"), "tagging_directive": ("COPY", "REPLACE"),
          "delete_policy": ("delete", "retain", "all-versions")}
 _META_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
-_STORAGE_CLASS = re.compile(r"^[A-Z][A-Z0-9_]*$")
+_STORAGE_CLASS = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # STANDARD_IA on S3, InfrequentAccess on OCI
 # S3's rule for tag keys (1-128) and values (0-256): letters, digits, spaces and _ . : / = + - @
 _TAG_TEXT = re.compile(r"^[\w\s.:/=+\-@]*$")
 
@@ -126,7 +126,8 @@ class CopiedObjectArgs:
         if p["acl"] is not None and p["acl"] not in CANNED_ACLS:
             bad("acl", f"{p['acl']!r} is not a canned ACL: {', '.join(CANNED_ACLS)}")
         if p["storage_class"] is not None and not _STORAGE_CLASS.match(str(p["storage_class"])):
-            bad("storage_class", f"{p['storage_class']!r} must be a class name such as STANDARD or STANDARD_IA")
+            bad("storage_class", f"{p['storage_class']!r} must be a class name such as STANDARD_IA (S3) or "
+                                 "InfrequentAccess (OCI)")
         if p["server_side_encryption"] is not None and p["server_side_encryption"] not in SSE:
             bad("server_side_encryption", f"{p['server_side_encryption']!r} is not one of {', '.join(SSE)}")
         if p["kms_key_id"] and p["server_side_encryption"] not in (None, "aws:kms", "aws:kms:dsse"):

@@ -9,7 +9,7 @@ from __future__ import annotations
 import dataclasses
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, Iterable, Iterator, Mapping, Protocol, runtime_checkable
+from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
 from ..urls import ObjectURL
 
@@ -273,8 +273,9 @@ class Store(Protocol):
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]: ...
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
-             options: WriteOptions) -> ObjectInfo:
-        """Server-side copy of `src` (as HEADed) to `dst`; raises CannotCopyHere when it cannot."""
+             options: WriteOptions, progress: Callable[[float], None] | None = None) -> ObjectInfo:
+        """Server-side copy of `src` (as HEADed) to `dst`; raises CannotCopyHere when it cannot. Stores whose copy
+        runs as a job (OCI) report its percent complete to `progress`."""
 
     def open(self, url: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
              version_id: str | None = None, byte_range: tuple[int, int] | None = None) -> BinaryIO:

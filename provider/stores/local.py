@@ -14,7 +14,7 @@ import json
 import os
 import tempfile
 from datetime import datetime, timezone
-from typing import BinaryIO, Iterator
+from typing import BinaryIO, Callable, Iterator
 
 from .. import profiles
 from ..urls import ObjectURL
@@ -123,7 +123,7 @@ class LocalStore:
                 yield self._info(ObjectURL("file", "", path), path, os.stat(path))
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
-             options: WriteOptions) -> ObjectInfo:
+             options: WriteOptions, progress: Callable[[float], None] | None = None) -> ObjectInfo:
         with self.open(src.url, conditions=conditions) as f:
             info = self.write(dst, f, src.size, options=options, source=src)
         # The source must still be what was HEADed, or the copy is not what was planned.

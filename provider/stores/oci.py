@@ -14,7 +14,7 @@ import os
 from datetime import datetime
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 from urllib.parse import quote
 
 import requests
@@ -30,7 +30,8 @@ from .common import StreamingBody, content_headers, http_date, parse_http_date, 
 
 # CopyObject takes one source condition (sourceObjectIfMatchETag) and guards its destination with
 # destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies.
-CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True)
+CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True,
+                            storage_class=True)  # storage tiers: Standard, InfrequentAccess, Archive
 # CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
 LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000)
 COPY_TIMEOUT = 3600.0
@@ -163,7 +164,7 @@ class OciStore:
                 return
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
-             options: WriteOptions) -> ObjectInfo:
+             options: WriteOptions, progress: Callable[[float], None] | None = None) -> ObjectInfo:
         refuse_unsupported(options, self.capabilities, dst)
         if options.content_type or options.headers:
             raise BadRequest(f"{dst}: OCI CopyObject keeps the source's content type and headers; copy without "
@@ -178,6 +179,8 @@ class OciStore:
             details["sourceVersionId"] = src.version_id
         if not options.overwrite:
             details["destinationObjectIfNoneMatchETag"] = "*"
+        if options.storage_class:
+            details["destinationObjectStorageTier"] = options.storage_class
         metadata, _, _ = resolved_write(options, src)
         if options.metadata_directive == "REPLACE" or options.metadata:
             # An empty map would inherit the source's metadata; REPLACE with nothing must clear it.
@@ -188,7 +191,7 @@ class OciStore:
         origin = self if src.url.profile == dst.profile else OciStore(profiles.resolve(src.url))
         work_request = origin._running_copy(src, dst) or origin._start_copy(src, dst, details)
         try:
-            origin._wait(work_request, f"copy of {src.url} to {dst}")
+            origin._wait(work_request, f"copy of {src.url} to {dst}", progress)
         except PreconditionFailed as e:
             if not options.overwrite and self._exists(dst):
                 raise PreconditionFailed(f"{dst} already exists and overwrite is off ({e})") from None
@@ -244,7 +247,7 @@ class OciStore:
                 return item["id"]
         return None
 
-    def _wait(self, work_request: str, what: str) -> None:
+    def _wait(self, work_request: str, what: str, progress: Callable[[float], None] | None = None) -> None:
         def poll() -> jobs.JobStatus:
             data = self._send("GET", f"/workRequests/{quote(work_request, safe='')}",
                               context=f"poll work request {work_request}").json()
@@ -258,7 +261,8 @@ class OciStore:
             return jobs.JobStatus(state, data.get("percentComplete"), detail, {**data, "error_codes": codes})
 
         try:
-            jobs.wait(poll, what=f"{what} (work request {work_request})", timeout=self.copy_timeout)
+            jobs.wait(poll, what=f"{what} (work request {work_request})", timeout=self.copy_timeout,
+                      on_progress=(lambda s: progress(s.percent or 0.0)) if progress else None)
         except jobs.JobFailed as e:
             # The work request's own error codes decide the type, through the one table (never the message text)
             kind = next((ERROR_CODES[c] for c in e.status.raw.get("error_codes", []) if c in ERROR_CODES), BadRequest)
@@ -291,6 +295,8 @@ class OciStore:
             headers["Content-Type"] = content_type
         if not options.overwrite:
             headers["if-none-match"] = "*"
+        if options.storage_class:
+            headers["storage-tier"] = options.storage_class
         try:
             self._send("PUT", self._path(url), headers=headers, body=request_body(body, size), sign_body=False,
                        context=f"PUT {url}")
@@ -319,6 +325,8 @@ class OciStore:
         payload = {"object": dst.key, "metadata": {f"opc-meta-{k}": v for k, v in metadata.items()}}
         if content_type:
             payload["contentType"] = content_type
+        if options.storage_class:
+            payload["storageTier"] = options.storage_class
         data = self._json("POST", self._path(dst, kind="u", name=""), payload,
                           context=f"start multipart upload to {dst}").json()
         return Upload(dst, data["uploadId"])

@@ -7,7 +7,7 @@ import json
 import os
 from datetime import datetime
 from email.utils import format_datetime
-from typing import Mapping
+from typing import Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from .. import profiles
@@ -97,9 +97,9 @@ class OssStore(S3Family):
         return oss_signing.copy_source(src.url.bucket, src.url.key, src.version_id)
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
-             options: WriteOptions) -> ObjectInfo:
+             options: WriteOptions, progress: Callable[[float], None] | None = None) -> ObjectInfo:
         if self.api != "apsara":
-            return super().copy(src, dst, conditions=conditions, options=options)
+            return super().copy(src, dst, conditions=conditions, options=options, progress=progress)
         return self._apsara_copy(src, dst, conditions, options)
 
     # --- Apsara Stack: CopyObject through the OneRouter (seed 001) ---------------------------------------------

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
 from datetime import datetime
-from typing import Iterator, Mapping
+from typing import Callable, Iterator, Mapping
 from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
@@ -196,7 +196,7 @@ class S3Family:
         return {d.h(d.forbid_overwrite): "true"} if d.forbid_overwrite else {"If-None-Match": "*"}
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
-             options: WriteOptions) -> ObjectInfo:
+             options: WriteOptions, progress: Callable[[float], None] | None = None) -> ObjectInfo:
         refuse_unsupported(options, self.capabilities, dst)
         d = self.dialect
         headers = self._copy_source_headers(src, conditions)

@@ -12,7 +12,7 @@ import os
 import threading
 import uuid
 from datetime import datetime
-from typing import Iterator
+from typing import Callable, Iterator
 from urllib.parse import quote, unquote
 
 import requests
@@ -223,7 +223,7 @@ class SwiftStore:
                 if (value := getattr(conditions, name)) is not None and name in self.capabilities.copy_conditions}
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
-             options: WriteOptions) -> ObjectInfo:
+             options: WriteOptions, progress: Callable[[float], None] | None = None) -> ObjectInfo:
         refuse_unsupported(options, self.capabilities, dst)
         headers = {"X-Copy-From": self._path(src.url.bucket, src.url.key), "Content-Length": "0",
                    **self._condition_headers(conditions)}

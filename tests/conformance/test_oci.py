@@ -7,6 +7,7 @@ import time
 
 from pulumi_objectcopy import transfer
 from pulumi_objectcopy.stores import open_store
+from pulumi_objectcopy.stores.base import WriteOptions
 from pulumi_objectcopy.urls import parse
 
 
@@ -59,3 +60,34 @@ def test_a_copy_across_regions_stays_server_side(backends, oci_emulator, key_pre
     assert oci_emulator.get_object(far, key_prefix + "dst")["data"] == b"to frankfurt"
     [copy] = [w for w in oci_emulator.work_requests() if (w.get("details") or {}).get("destinationBucket") == far]
     assert copy["details"]["destinationRegion"] == "eu-frankfurt-1"
+
+
+def test_storage_tier_and_progress_of_the_work_request(backends, oci_emulator, key_prefix):
+    oci = backends("oci")
+    oci.put(key_prefix + "src", b"cold" * 1000)
+    seen = []
+    transfer.copy_object(parse(oci.url(key_prefix + "src")), parse(oci.url(key_prefix + "dst")),
+                         options=WriteOptions(storage_class="InfrequentAccess"),
+                         progress=lambda done, total, parts_done, parts_total: seen.append(done))
+    assert oci_emulator.get_object(oci.bucket.split("/")[1], key_prefix + "dst")["storageTier"] == "InfrequentAccess"
+    assert seen[-1] == 4000 and len(seen) >= 2  # percentComplete while the work request ran, then done
+
+
+def test_credentials_from_an_oci_config_profile(tmp_path, monkeypatch):
+    from pulumi_objectcopy.profiles import resolve
+    from pulumi_objectcopy.signing.oci import fingerprint
+    from pulumi_objectcopy.stores.oci import OciStore
+    from tests.emulators.oci import new_api_key
+    key = new_api_key()
+    (tmp_path / "key.pem").write_text(key.private_pem)
+    (tmp_path / "config").write_text(f"[DEFAULT]\nregion = us-ashburn-1\n\n[lab]\nuser = {key.user}\n"
+                                      f"tenancy = {key.tenancy}\nkey_file = {tmp_path / 'key.pem'}\n"
+                                      "region = eu-frankfurt-1\n")
+    for name in ("OCI_CLI_USER", "OCI_CLI_TENANCY", "OCI_CLI_KEY_FILE", "OCI_CLI_REGION", "OCI_CLI_FINGERPRINT"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("OCI_CLI_CONFIG_FILE", str(tmp_path / "config"))
+    monkeypatch.setenv("OCI_CLI_PROFILE", "lab")
+    store = OciStore(resolve(parse("oci://ns/b/k")))
+    assert (store.region, store.key.user, store.endpoint) == (
+        "eu-frankfurt-1", key.user, "https://objectstorage.eu-frankfurt-1.oraclecloud.com")
+    assert store.key.fingerprint == fingerprint(key.private_pem) == key.fingerprint  # computed from the key
