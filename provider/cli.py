@@ -84,7 +84,7 @@ def cmd_cp(args) -> int:
         if_unmodified_since=(parse_when(args.if_unmodified_since, "--if-unmodified-since")
                              if args.if_unmodified_since else None))
     options = WriteOptions(metadata_directive=args.metadata_directive, metadata=meta, content_type=args.content_type,
-                           overwrite=not args.no_overwrite)
+                           overwrite=not args.no_overwrite, dest_if_match=args.dest_if_match)
     bar = ProgressBar(f"{src.basename}") if sys.stderr.isatty() and not args.json else None
     try:
         result = transfer.copy_object(src, dst, conditions=conditions, options=options,
@@ -105,7 +105,8 @@ def _cp_recursive(args) -> int:
     from . import batch
     src = _url(args.src, "SRC", allow_prefix=True)
     dst = _url(args.dst, "DST", allow_prefix=True)
-    if args.if_match or args.if_none_match or args.if_modified_since or args.if_unmodified_since or args.version_id:
+    if (args.if_match or args.if_none_match or args.if_modified_since or args.if_unmodified_since or args.version_id
+            or args.dest_if_match):
         raise UsageError("--recursive takes no per-object precondition or --version-id")
     options = WriteOptions(metadata_directive=args.metadata_directive, metadata=parse_meta(args.meta),
                            content_type=args.content_type, overwrite=not args.no_overwrite)
@@ -214,6 +215,8 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)")
     cp.add_argument("--content-type", metavar="TYPE")
     cp.add_argument("--no-overwrite", action="store_true", help="copy only if the destination does not exist")
+    cp.add_argument("--dest-if-match", metavar="ETAG",
+                    help="copy only if the destination still has this ETag (where the store can make that check)")
     cp.add_argument("--version-id", metavar="ID", help="copy this version of the source")
     cp.add_argument("--part-size", metavar="SIZE", help="bytes per part of a multipart copy (e.g. 64MiB)")
     cp.add_argument("--concurrency", type=int, metavar="N", help="parts (or objects, with --recursive) in flight")

@@ -178,14 +178,16 @@ class WriteOptions:
     storage_class: str | None = None
     server_side_encryption: str | None = None
     kms_key_id: str | None = None
+    dest_if_match: str | None = None  # write only if the destination still has this ETag
 
     def unsupported(self, caps: "Capabilities") -> list[tuple[str, str]]:
         """(option, reason) for each option the destination cannot honour, so it fails before any write."""
         wanted = {"tags": self.tags is not None or self.tagging_directive == "REPLACE", "acl": bool(self.acl),
                   "storage_class": bool(self.storage_class),
-                  "server_side_encryption": bool(self.server_side_encryption or self.kms_key_id)}
+                  "server_side_encryption": bool(self.server_side_encryption or self.kms_key_id),
+                  "dest_if_match": self.dest_if_match is not None}
         have = {"tags": caps.tagging, "acl": caps.acl, "storage_class": caps.storage_class,
-                "server_side_encryption": caps.sse}
+                "server_side_encryption": caps.sse, "dest_if_match": caps.dest_if_match}
         return [(name, f"{name} is not supported by this destination's store; remove it")
                 for name, asked in wanted.items() if asked and not have[name]]
 
@@ -218,6 +220,7 @@ class Capabilities:
     acl: bool = False
     storage_class: bool = False
     sse: bool = False
+    dest_if_match: bool = False  # the write itself can be conditional on the destination's ETag
 
 
 @dataclass(frozen=True)

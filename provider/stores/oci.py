@@ -31,7 +31,7 @@ from .common import StreamingBody, content_headers, http_date, parse_http_date, 
 # CopyObject takes one source condition (sourceObjectIfMatchETag) and guards its destination with
 # destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies.
 CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True,
-                            storage_class=True)  # storage tiers: Standard, InfrequentAccess, Archive
+                            storage_class=True, dest_if_match=True)  # tiers: Standard, InfrequentAccess, Archive
 # CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
 LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000)
 COPY_TIMEOUT = 3600.0
@@ -179,6 +179,8 @@ class OciStore:
             details["sourceVersionId"] = src.version_id
         if not options.overwrite:
             details["destinationObjectIfNoneMatchETag"] = "*"
+        if options.dest_if_match:
+            details["destinationObjectIfMatchETag"] = normalize_etag(options.dest_if_match)
         if options.storage_class:
             details["destinationObjectStorageTier"] = options.storage_class
         metadata, _, _ = resolved_write(options, src)
@@ -297,6 +299,8 @@ class OciStore:
             headers["if-none-match"] = "*"
         if options.storage_class:
             headers["storage-tier"] = options.storage_class
+        if options.dest_if_match:
+            headers["if-match"] = normalize_etag(options.dest_if_match)
         try:
             self._send("PUT", self._path(url), headers=headers, body=request_body(body, size), sign_body=False,
                        context=f"PUT {url}")

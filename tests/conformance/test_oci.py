@@ -5,9 +5,11 @@ from __future__ import annotations
 import threading
 import time
 
+import pytest
+
 from pulumi_objectcopy import transfer
 from pulumi_objectcopy.stores import open_store
-from pulumi_objectcopy.stores.base import WriteOptions
+from pulumi_objectcopy.stores.base import BadRequest, PreconditionFailed, WriteOptions
 from pulumi_objectcopy.urls import parse
 
 
@@ -91,3 +93,28 @@ def test_credentials_from_an_oci_config_profile(tmp_path, monkeypatch):
     assert (store.region, store.key.user, store.endpoint) == (
         "eu-frankfurt-1", key.user, "https://objectstorage.eu-frankfurt-1.oraclecloud.com")
     assert store.key.fingerprint == fingerprint(key.private_pem) == key.fingerprint  # computed from the key
+
+
+@pytest.mark.parametrize("matches", [True, False])
+def test_destination_if_match(backends, key_prefix, matches):
+    oci = backends("oci")
+    oci.put(key_prefix + "src", b"new")
+    old_etag = oci.put(key_prefix + "dst", b"old")
+    options = WriteOptions(dest_if_match=old_etag if matches else "not-its-etag")
+    if matches:
+        transfer.copy_object(parse(oci.url(key_prefix + "src")), parse(oci.url(key_prefix + "dst")), options=options)
+        assert oci.get(key_prefix + "dst") == b"new"
+    else:
+        with pytest.raises(PreconditionFailed):
+            transfer.copy_object(parse(oci.url(key_prefix + "src")), parse(oci.url(key_prefix + "dst")),
+                                 options=options)
+        assert oci.get(key_prefix + "dst") == b"old"
+
+
+def test_destination_if_match_is_refused_where_a_store_cannot_check_it(backends, key_prefix):
+    minio = backends("minio")
+    minio.put(key_prefix + "src", b"x")
+    with pytest.raises(BadRequest, match="dest_if_match is not supported"):
+        transfer.copy_object(parse(minio.url(key_prefix + "src")), parse(minio.url(key_prefix + "dst")),
+                             options=WriteOptions(dest_if_match="abc"))
+    assert not minio.exists(key_prefix + "dst")
