@@ -35,3 +35,17 @@ def start_oss(credentials: Mapping[str, str], tokens: Mapping[str, str] | None =
     or path-style (/<bucket>/<key> on an IP or oss-<region>.aliyuncs.com host). `region` is the V4 scope."""
     from .oss_server import OssHandler  # imports oss2 and alibabacloud_oss_v2
     return Emulator(OssHandler, Store("Standard"), credentials, tokens, region)
+
+
+def start_oac(tokens: set[str]):  # -> oac_server.OacEmulator
+    """An Oracle Analytics Cloud snapshots-API emulator on 127.0.0.1:<free port>, accepting
+    `Authorization: Bearer <token>` for the given tokens; the API is under `emulator.url + "/api/20210901"`."""
+    from .oac_server import start_oac as _start
+    return _start(tokens)
+
+
+def start_epm(users: Mapping[str, str], tokens: set[str] | None = None):  # -> epm_server.EpmEmulator
+    """An Oracle EPM Cloud REST emulator on 127.0.0.1:<free port> (copyto/copyfrom v3, job status, file
+    list/delete); see epm_server.py."""
+    from .epm_server import start_epm as _start
+    return _start(users, tokens)
