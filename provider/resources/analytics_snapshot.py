@@ -1,0 +1,171 @@
+"""AnalyticsSnapshot: an Oracle Analytics Cloud snapshot as a Pulumi dynamic resource: CREATE (snapshot the
+instance into a BAR file in an OCI bucket, and register it) or REGISTER (register a BAR file already there).
+
+Lifecycle decisions only; the requests go through services/analytics.py and the one waiter. The instance's bearer
+token is never an input (it comes from the environment at each call, see services/analytics.py); the OCI key and
+the BAR password go into the API's payload, so they are secret inputs, wrapped as secrets by the resource class.
+"""
+from __future__ import annotations
+
+import re
+from datetime import datetime, timezone
+from typing import Any, Mapping
+
+import pulumi
+from pulumi.dynamic import (CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource,
+                            ResourceProvider, UpdateResult)
+
+from ..services import analytics
+from ..signing import oci as oci_signing
+from ..stores.base import NotFound, ObjectCopyError
+
+INPUTS = ("instance_url", "type", "name", "description", "bucket", "bucket_namespace", "bucket_region", "auth_type",
+          "oci_region", "oci_tenancy", "oci_user", "oci_fingerprint", "oci_private_key", "bar_uri", "bar_password",
+          "delete_storage")
+SECRET_INPUTS = ("oci_private_key", "bar_password")
+OUTPUTS = ("snapshot_id", "work_request_id", "status", "created_at")
+REPLACE_ON = ("instance_url", "type", "name", "bucket", "bucket_namespace", "bucket_region", "bar_uri")
+_BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,255}$")
+_REGION = re.compile(r"^[a-z]+-[a-z]+-\d+$")
+
+
+def validate(p: Mapping[str, Any]) -> list[tuple[str, str]]:
+    """(property, reason) for each input that is wrong, as preview reports them."""
+    failures = []
+
+    def bad(name: str, reason: str) -> None:
+        failures.append((name, f"{name}: {reason}"))
+
+    if not str(p.get("instance_url") or "").startswith(("https://", "http://")):
+        bad("instance_url", "must be the instance's URL, https://<host>")
+    if p.get("type") not in ("CREATE", "REGISTER"):
+        bad("type", f"{p.get('type')!r} is not CREATE or REGISTER")
+    if not p.get("name"):
+        bad("name", "required")
+    if not _BUCKET.match(str(p.get("bucket") or "")):
+        bad("bucket", f"{p.get('bucket')!r} is not a bucket name (letters, digits, '.', '_', '-')")
+    if p.get("bucket_region") and not _REGION.match(str(p["bucket_region"])):
+        bad("bucket_region", f"{p['bucket_region']!r} is not a region id such as us-ashburn-1")
+    if not str(p.get("bar_uri") or "").startswith("file:///"):
+        bad("bar_uri", "must be file:///<folder>/<name>.bar")
+    if p.get("type") == "CREATE" and p.get("bar_password"):
+        problems = analytics.password_problems(str(p["bar_password"]))
+        if problems:
+            bad("bar_password", "a new snapshot's password needs " + ", ".join(problems))
+    if p.get("auth_type", "api_key") == "api_key":
+        for name in ("oci_region", "oci_tenancy", "oci_user", "oci_private_key"):
+            if not p.get(name):
+                bad(name, "required with auth_type api_key (or use auth_type resource_principal)")
+        if p.get("oci_private_key"):
+            try:
+                oci_signing.fingerprint(str(p["oci_private_key"]))
+            except Exception:  # cryptography raises several types for a key that does not parse
+                bad("oci_private_key", "does not parse as a PEM private key")
+    elif p.get("auth_type") != "resource_principal":
+        bad("auth_type", f"{p.get('auth_type')!r} is not api_key or resource_principal")
+    return failures
+
+
+def payload(p: Mapping[str, Any]) -> dict:
+    """The POST /snapshots body (apis.md §7)."""
+    if p.get("auth_type", "api_key") == "resource_principal":
+        auth = {"type": "OCI_RESOURCE_PRINCIPAL"}
+    else:
+        key = str(p["oci_private_key"])
+        auth = {"type": "OSS_AUTH_OCI_USER_ID", "ociRegion": p["oci_region"], "ociTenancyId": p["oci_tenancy"],
+                "ociUserId": p["oci_user"], "ociKeyFingerprint": p.get("oci_fingerprint") or oci_signing.fingerprint(key),
+                "ociPrivateKeyWrapped": analytics.wrap_private_key(key)}
+    storage = {"type": "OCI_NATIVE", "bucket": p["bucket"], "auth": auth}
+    if p.get("bucket_namespace"):
+        storage["bucketOciNamespace"] = p["bucket_namespace"]
+    if p.get("bucket_region"):
+        storage["bucketOciRegion"] = p["bucket_region"]
+    bar = {"uri": p["bar_uri"], **({"password": p["bar_password"]} if p.get("bar_password") else {})}
+    return {"type": p["type"], "name": p["name"], "description": p.get("description") or "", "storage": storage,
+            "bar": bar}
+
+
+class AnalyticsSnapshotProvider(ResourceProvider):
+    serialize_as_secret_always = False  # nothing captured: the token comes from the environment at each call
+
+    def check(self, _olds: dict, news: dict) -> CheckResult:
+        inputs = {k: news.get(k) for k in INPUTS}
+        inputs["type"] = str(inputs.get("type") or "").upper() or None
+        inputs["auth_type"] = inputs.get("auth_type") or "api_key"
+        inputs["delete_storage"] = bool(inputs.get("delete_storage"))
+        unknown = {k for k, v in news.items() if isinstance(v, pulumi.output.Unknown)}
+        return CheckResult(inputs, [CheckFailure(p, r) for p, r in validate(inputs) if p not in unknown])
+
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        changed = [k for k in INPUTS if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(changed), replaces=[k for k in changed if k in REPLACE_ON],
+                          delete_before_replace=True)  # one name per instance: the old snapshot must go first
+
+    def create(self, props: dict) -> CreateResult:
+        client = analytics.AnalyticsClient(props["instance_url"])
+        try:
+            # A retried create (an interrupted run) finds its snapshot by name and takes it over.
+            existing = client.find_snapshot(props["name"])
+            work_request = None
+            if existing is None:
+                work_request = client.create_snapshot(payload(props))
+                client.wait(work_request, f"{props['type']} snapshot {props['name']!r}")
+                existing = client.find_snapshot(props["name"])
+            if existing is None:
+                raise ObjectCopyError(f"snapshot {props['name']!r} finished but is not listed by the instance")
+        except ObjectCopyError as e:
+            raise Exception(f"AnalyticsSnapshot {props['name']!r}: {e}") from None
+        return CreateResult(existing["id"], {**props, "snapshot_id": existing["id"], "work_request_id": work_request,
+                                             "status": existing.get("lifecycleState", "ACTIVE"),
+                                             "created_at": existing.get("timeCreated")
+                                             or datetime.now(timezone.utc).isoformat(timespec="seconds")})
+
+    def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
+        """Only what does not replace reaches here (description, credentials, delete_storage): the API documents
+        no call to change a registered snapshot, so the new values are recorded for the next calls."""
+        return UpdateResult({**olds, **{k: news.get(k) for k in INPUTS}})
+
+    def read(self, id_: str, props: dict) -> ReadResult:
+        try:
+            live = analytics.AnalyticsClient(props["instance_url"]).get_snapshot(id_)
+        except NotFound:
+            return ReadResult("", {})  # deregistered by hand: the engine drops it, the next up registers again
+        except ObjectCopyError as e:
+            raise Exception(f"AnalyticsSnapshot refresh {props.get('name')!r}: {e}") from None
+        outs = {**props, "status": live.get("lifecycleState", props.get("status"))}
+        return ReadResult(id_, outs, {k: props.get(k) for k in INPUTS})
+
+    def delete(self, id_: str, props: dict) -> None:
+        try:
+            analytics.AnalyticsClient(props["instance_url"]).delete_snapshot(
+                id_, delete_storage=bool(props.get("delete_storage")))
+        except ObjectCopyError as e:
+            raise Exception(f"AnalyticsSnapshot delete {props.get('name')!r}: {e}") from None
+
+
+class AnalyticsSnapshot(Resource, module="objectcopy", name="AnalyticsSnapshot"):
+    """An Oracle Analytics Cloud snapshot: CREATE or REGISTER, followed to the end of its work request."""
+
+    snapshot_id: pulumi.Output[str]
+    work_request_id: pulumi.Output[str | None]
+    status: pulumi.Output[str]
+    created_at: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, instance_url: pulumi.Input[str], type: pulumi.Input[str],  # noqa: A002
+                 name: pulumi.Input[str], bucket: pulumi.Input[str], bar_uri: pulumi.Input[str],
+                 description: pulumi.Input[str] | None = None, bucket_namespace: pulumi.Input[str] | None = None,
+                 bucket_region: pulumi.Input[str] | None = None, auth_type: pulumi.Input[str] | None = None,
+                 oci_region: pulumi.Input[str] | None = None, oci_tenancy: pulumi.Input[str] | None = None,
+                 oci_user: pulumi.Input[str] | None = None, oci_fingerprint: pulumi.Input[str] | None = None,
+                 oci_private_key: pulumi.Input[str] | None = None, bar_password: pulumi.Input[str] | None = None,
+                 delete_storage: pulumi.Input[bool] | None = None, opts: pulumi.ResourceOptions | None = None):
+        props: dict[str, Any] = dict(
+            instance_url=instance_url, type=type, name=name, description=description, bucket=bucket,
+            bucket_namespace=bucket_namespace, bucket_region=bucket_region, auth_type=auth_type,
+            oci_region=oci_region, oci_tenancy=oci_tenancy, oci_user=oci_user, oci_fingerprint=oci_fingerprint,
+            oci_private_key=oci_private_key, bar_uri=bar_uri, bar_password=bar_password,
+            delete_storage=delete_storage, **{o: None for o in OUTPUTS})
+        for secret in SECRET_INPUTS:  # they go into the API's payload: secret end to end, in state too
+            if props[secret] is not None:
+                props[secret] = pulumi.Output.secret(props[secret])
+        super().__init__(AnalyticsSnapshotProvider(), resource_name, props, opts)
