@@ -65,7 +65,7 @@ class Stack:
         self.run("stack", "init", "dev")
 
     def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
-        proc = subprocess.run(["pulumi", *args, "--non-interactive"], cwd=self.dir, env=self.env,
+        proc = subprocess.run(["pulumi", "--non-interactive", *args], cwd=self.dir, env=self.env,
                               capture_output=True, text=True, timeout=600)
         if check and proc.returncode != 0:
             raise AssertionError(f"pulumi {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
@@ -191,3 +191,49 @@ def test_every_scheme_through_the_engine(pulumi_bin, tmp_path, backends, key_pre
     assert f"{len(copies) + 1} unchanged" in stack.run("up", "--yes").stdout
     stack.run("destroy", "--yes")
     assert not any(dst.exists(f"{key_prefix}dst-{i}") for i, dst in enumerate(stores[1:]))
+
+
+SNAPSHOT_PROGRAM = '''
+import os
+
+import pulumi
+from pulumi_objectcopy import AnalyticsSnapshot
+
+c = pulumi.Config()
+snap = AnalyticsSnapshot("snap", instance_url=c.require("url"), type="CREATE", name="golden-v42", bucket="golden",
+                         bucket_namespace="objectcopy", bar_uri="file:///golden/v42.bar",
+                         bar_password=os.environ["BAR_PASSWORD"], oci_region="us-ashburn-1",
+                         oci_tenancy=c.require("tenancy"), oci_user=c.require("user"),
+                         oci_private_key=os.environ["OCI_KEY"])  # plain strings: only the resource protects them
+pulumi.export("snapshot", snap.snapshot_id)
+'''
+
+
+def test_analytics_snapshot_keeps_its_secrets_out_of_state(pulumi_bin, tmp_path, monkeypatch):
+    from tests.emulators import start_oac
+    from tests.emulators.oci import new_api_key
+    oac = start_oac({"oac-token"})
+    oac.polls_to_finish = 2
+    monkeypatch.setenv("OAC_TOKEN", "oac-token")
+    key = new_api_key()
+    program = tmp_path / "program"
+    program.mkdir()
+    (program / "__main__.py").write_text(SNAPSHOT_PROGRAM)
+    try:
+        stack = Stack(pulumi_bin, tmp_path, program=program, name="snapshots")
+        stack.run("config", "set", "url", oac.url)
+        stack.run("config", "set", "tenancy", key.tenancy)
+        stack.run("config", "set", "user", key.user)
+        stack.env.update(BAR_PASSWORD="GoodPassw0rd", OCI_KEY=key.private_pem)
+        up = stack.run("up", "--yes")
+        assert "AnalyticsSnapshot snap created" in up.stdout, up.stdout
+        assert [s.name for s in oac.snapshots.values()] == ["golden-v42"]
+        assert "2 unchanged" in stack.run("up", "--yes").stdout  # the stack and the snapshot
+        state = stack.run("stack", "export").stdout
+        pem_body = key.private_pem.splitlines()[1]
+        for secret in ("GoodPassw0rd", pem_body):
+            assert secret not in state and secret not in up.stdout + up.stderr
+        stack.run("destroy", "--yes")
+        assert not oac.snapshots
+    finally:
+        oac.stop()
