@@ -1,6 +1,6 @@
 """pulumi-objectcopy: server-side object copies and snapshots as Pulumi resources."""
 __version__ = "0.1.0"
-__all__ = ["AnalyticsSnapshot", "CopiedObject"]
+__all__ = ["AnalyticsSnapshot", "AnalyticsSnapshotRestore", "CopiedObject"]
 
 
 def __getattr__(name: str):
@@ -8,7 +8,7 @@ def __getattr__(name: str):
     if name == "CopiedObject":
         from .resources.copied_object import CopiedObject
         return CopiedObject
-    if name == "AnalyticsSnapshot":
-        from .resources.analytics_snapshot import AnalyticsSnapshot
-        return AnalyticsSnapshot
+    if name in ("AnalyticsSnapshot", "AnalyticsSnapshotRestore"):
+        from .resources import analytics_snapshot
+        return getattr(analytics_snapshot, name)
     raise AttributeError(name)

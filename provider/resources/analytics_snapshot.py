@@ -169,3 +169,59 @@ class AnalyticsSnapshot(Resource, module="objectcopy", name="AnalyticsSnapshot")
             if props[secret] is not None:
                 props[secret] = pulumi.Output.secret(props[secret])
         super().__init__(AnalyticsSnapshotProvider(), resource_name, props, opts)
+
+
+# --- restore -------------------------------------------------------------------------------------------------------
+RESTORE_INPUTS = ("instance_url", "snapshot_id", "password")
+
+
+class AnalyticsSnapshotRestoreProvider(ResourceProvider):
+    """Restoring is an action, not a thing that can be undone: create restores (polled to the end), a change of
+    snapshot or instance restores again (a replacement), delete leaves the instance as it is and says so."""
+
+    serialize_as_secret_always = False
+
+    def check(self, _olds: dict, news: dict) -> CheckResult:
+        inputs = {k: news.get(k) for k in RESTORE_INPUTS}
+        failures = []
+        if not str(inputs.get("instance_url") or "").startswith(("https://", "http://")):
+            failures.append(CheckFailure("instance_url", "instance_url: must be the instance's URL, https://<host>"))
+        if not inputs.get("snapshot_id") and not isinstance(news.get("snapshot_id"), pulumi.output.Unknown):
+            failures.append(CheckFailure("snapshot_id", "snapshot_id: required (an AnalyticsSnapshot's snapshot_id)"))
+        return CheckResult(inputs, failures)
+
+    def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
+        changed = [k for k in RESTORE_INPUTS if olds.get(k) != news.get(k)]
+        return DiffResult(changes=bool(changed), replaces=[k for k in changed if k != "password"])
+
+    def create(self, props: dict) -> CreateResult:
+        client = analytics.AnalyticsClient(props["instance_url"])
+        try:
+            work_request = client.restore(props["snapshot_id"], props.get("password"))
+            client.wait(work_request, f"restore of snapshot {props['snapshot_id']}")
+        except ObjectCopyError as e:
+            raise Exception(f"AnalyticsSnapshotRestore of {props['snapshot_id']}: {e}") from None
+        return CreateResult(work_request, {**props, "work_request_id": work_request,
+                                           "restored_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
+
+    def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
+        return UpdateResult({**olds, **{k: news.get(k) for k in RESTORE_INPUTS}})  # a new password: recorded
+
+    def delete(self, _id: str, props: dict) -> None:
+        from . import engine_log
+        engine_log.warn(f"AnalyticsSnapshotRestore: deleting it leaves {props.get('instance_url')} as restored from "
+                        f"snapshot {props.get('snapshot_id')}; a restore cannot be undone")
+
+
+class AnalyticsSnapshotRestore(Resource, module="objectcopy", name="AnalyticsSnapshotRestore"):
+    """Restores a registered snapshot into an Oracle Analytics instance, once (again when the snapshot changes)."""
+
+    work_request_id: pulumi.Output[str]
+    restored_at: pulumi.Output[str]
+
+    def __init__(self, resource_name: str, *, instance_url: pulumi.Input[str], snapshot_id: pulumi.Input[str],
+                 password: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None):
+        props: dict[str, Any] = dict(instance_url=instance_url, snapshot_id=snapshot_id,
+                                     password=pulumi.Output.secret(password) if password is not None else None,
+                                     work_request_id=None, restored_at=None)
+        super().__init__(AnalyticsSnapshotRestoreProvider(), resource_name, props, opts)

@@ -99,3 +99,20 @@ def test_a_description_change_updates_in_place(engine, oac, program):
     _, res = engine.up(None, program())
     step, res = engine.up(res, program(description="golden, reviewed"))
     assert step == "update" and res.outputs["description"] == "golden, reviewed" and len(oac.snapshots) == 1
+
+
+def test_restore_runs_once_and_a_wrong_password_fails_with_the_services_error(engine, oac, program):
+    from pulumi_objectcopy.resources.analytics_snapshot import AnalyticsSnapshotRestoreProvider
+    _, snap = engine.up(None, program())
+    restore = Engine(AnalyticsSnapshotRestoreProvider())
+    try:
+        step, res = restore.up(None, {"instance_url": oac.url, "snapshot_id": snap.id, "password": "GoodPassw0rd"})
+        assert step == "create" and oac.restored == [snap.id]
+        assert restore.up(res, {"instance_url": oac.url, "snapshot_id": snap.id, "password": "GoodPassw0rd"})[0] \
+            == "same"
+        restore.delete(res)
+        assert oac.restored == [snap.id]  # nothing undone
+        with pytest.raises(Exception, match="InvalidPassword"):
+            restore.up(None, {"instance_url": oac.url, "snapshot_id": snap.id, "password": "WrongPassw0rd"})
+    finally:
+        restore.close()
