@@ -296,12 +296,10 @@ host, port, confdir = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 os.environ["OS_KEYSTONE_CONFIG_DIR"] = confdir
 del sys.argv[1:]  # Keystone parses the command line with oslo.config
 
-
 class Server(socketserver.ThreadingMixIn, WSGIServer):
     daemon_threads = True
     allow_reuse_address = True
     request_queue_size = 128
-
 
 class Handler(WSGIRequestHandler):
     def address_string(self):
@@ -310,7 +308,6 @@ class Handler(WSGIRequestHandler):
     def log_message(self, fmt, *args):
         sys.stderr.write("%s %s\n" % (self.log_date_time_string(), fmt % args))
         sys.stderr.flush()
-
 
 from keystone.server import wsgi  # noqa: E402  (after OS_KEYSTONE_CONFIG_DIR is set)
 
@@ -419,7 +416,6 @@ import urllib.request
 E = os.environ
 BASE = E["KS_URL"]
 
-
 def call(method, path, body=None, token=None, ok=(200, 201, 204)):
     req = urllib.request.Request(BASE + path, method=method,
                                  data=None if body is None else json.dumps(body).encode())
@@ -435,7 +431,6 @@ def call(method, path, body=None, token=None, ok=(200, 201, 204)):
             return e.code, e.headers, {}
         raise SystemExit(f"{method} {path}: {e.code} {e.read()[:300]!r}")
 
-
 def login(user, password, scope):
     body = {"auth": {"identity": {"methods": ["password"], "password": {"user": {
         "name": user, "password": password, "domain": {"id": "default"}}}}}}
@@ -446,15 +441,12 @@ def login(user, password, scope):
     except SystemExit:
         return None
 
-
 T = login("admin", E["KS_ADMIN_PASSWORD"], {"system": {"all": True}})
 assert T, "admin login failed"
-
 
 def find(kind, **query):
     qs = "&".join(f"{k}={urllib.request.quote(v)}" for k, v in query.items())
     return call("GET", f"/{kind}?{qs}", token=T)[2][kind]
-
 
 def ensure(kind, one, attrs, **query):
     found = find(kind, **query)
@@ -462,7 +454,6 @@ def ensure(kind, one, attrs, **query):
         return found[0]["id"]
     print("creating", one, attrs)
     return call("POST", f"/{kind}", {one: attrs}, token=T)[2][one]["id"]
-
 
 def ensure_user(name, password, project_id):
     uid = ensure("users", "user", {"name": name, "password": password, "domain_id": "default",
@@ -472,7 +463,6 @@ def ensure_user(name, password, project_id):
         print("resetting the password of", name)
         call("PATCH", f"/users/{uid}", {"user": {"password": password, "enabled": True}}, token=T)
     return uid
-
 
 roles = {r: ensure("roles", "role", {"name": r}, name=r) for r in ("admin", "member", "reader", "service")}
 service_project = ensure("projects", "project", {"name": "service", "domain_id": "default"},
@@ -508,15 +498,6 @@ comp_match() {
 }
 
 comp_port() { case $1 in keystone) echo $KEYSTONE_PORT ;; proxy) echo $PROXY_PORT ;; esac; }
-
-comp_pid() {
-    local f=$PIDDIR/$1.pid pid
-    [[ -f $f ]] || return 1
-    pid=$(<"$f")
-    [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(comp_match "$1")" || return 1
-    echo "$pid"
-}
 
 port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
 

@@ -22,3 +22,14 @@ pick_python() {
     done
     return 1
 }
+
+# The pid of a component started by this script, from $PIDDIR/<name>.pid, only while that process is still the one
+# the script started (its command line holds `comp_match <name>`, which each script defines).
+comp_pid() {
+    local f=$PIDDIR/$1.pid pid
+    [[ -f $f ]] || return 1
+    pid=$(<"$f")
+    [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
+    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(comp_match "$1")" || return 1
+    echo "$pid"
+}

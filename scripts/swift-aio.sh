@@ -280,14 +280,6 @@ build_rings() {
 }
 
 # PID of component $1 from its pid file, if that process is still alive and ours.
-comp_pid() {
-    local f=$PIDDIR/$1.pid pid
-    [[ -f $f ]] || return 1
-    pid=$(<"$f")
-    [[ $pid =~ ^[0-9]+$ && -r /proc/$pid/cmdline ]] || return 1
-    tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(comp_match "$1")" || return 1
-    echo "$pid"
-}
 
 comp_match() {
     case $1 in
