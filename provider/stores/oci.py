@@ -142,6 +142,10 @@ class OciStore:
             composite="multipart" if h.get("opc-multipart-md5") else None,
             content_md5=base64.b64decode(md5).hex() if md5 else None)
 
+    def namespace(self) -> str:
+        """The tenancy's Object Storage namespace (GetNamespace), for buckets named without one."""
+        return self._send("GET", "/n/", context="GET namespace").json()
+
     # --- the Store protocol ---------------------------------------------------------------------------------------
     def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
         query = f"versionId={quote(version_id, safe='')}" if version_id else ""

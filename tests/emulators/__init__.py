@@ -37,15 +37,17 @@ def start_oss(credentials: Mapping[str, str], tokens: Mapping[str, str] | None =
     return Emulator(OssHandler, Store("Standard"), credentials, tokens, region)
 
 
-def start_oac(tokens: set[str]):  # -> oac_server.OacEmulator
+def start_oac(tokens: set[str], storage=None, namespace: str | None = None):  # -> oac_server.OacEmulator
     """An Oracle Analytics Cloud snapshots-API emulator on 127.0.0.1:<free port>, accepting
-    `Authorization: Bearer <token>` for the given tokens; the API is under `emulator.url + "/api/20210901"`."""
-    from .oac_server import start_oac as _start
-    return _start(tokens)
+    `Authorization: Bearer <token>` for the given tokens; the API is under `emulator.url + "/api/20210901"`.
+    `storage`: where BAR files live (a dict by default; an OCI emulator's objects() to share its buckets), and
+    `namespace` the one a snapshot without bucketOciNamespace uses."""
+    from .oac_server import DEFAULT_NAMESPACE, start_oac as _start
+    return _start(tokens, storage, namespace or DEFAULT_NAMESPACE)
 
 
-def start_epm(users: Mapping[str, str], tokens: set[str] | None = None):  # -> epm_server.EpmEmulator
+def start_epm(users: Mapping[str, str], tokens: set[str] | None = None, storage=None):
     """An Oracle EPM Cloud REST emulator on 127.0.0.1:<free port> (copyto/copyfrom v3, job status, file
-    list/delete); see epm_server.py."""
+    list/delete); see epm_server.py. `storage`: the buckets, as for start_oac."""
     from .epm_server import start_epm as _start
-    return _start(users, tokens)
+    return _start(users, tokens, storage)

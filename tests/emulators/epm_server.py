@@ -30,7 +30,7 @@ import json
 import re
 import threading
 import time
-from collections.abc import Mapping
+from collections.abc import Mapping, MutableMapping
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 from urllib.parse import unquote, urlsplit
@@ -57,11 +57,13 @@ def _fingerprint(private_pem: bytes) -> str:
 
 
 class EpmEmulator:
-    def __init__(self, users: Mapping[str, str], tokens: set[str] | None = None) -> None:
+    def __init__(self, users: Mapping[str, str], tokens: set[str] | None = None,
+                 storage: MutableMapping[tuple[str, str, str], bytes] | None = None) -> None:
         self.users = dict(users)                        # username -> password (Basic)
         self.tokens = set(tokens or ())                 # bearer tokens
         self.files: dict[str, dict[str, Any]] = {}      # name -> {type, bytes, size, lastmodifiedtime}
-        self.objects: dict[tuple[str, str, str], bytes] = {}
+        # the buckets: a dict, or an OCI emulator's objects (oci.OciEmulator.objects())
+        self.objects: MutableMapping[tuple[str, str, str], bytes] = {} if storage is None else storage
         self.jobs: list[dict[str, Any]] = []            # {id, operation, user, request, status, details, polls}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self._fault: tuple[int, str] | None = None
@@ -266,5 +268,6 @@ class _Handler(BaseHTTPRequestHandler):
     do_GET = do_POST = do_DELETE = do_PUT = _handle
 
 
-def start_epm(users: Mapping[str, str], tokens: set[str] | None = None) -> EpmEmulator:
-    return EpmEmulator(users, tokens)
+def start_epm(users: Mapping[str, str], tokens: set[str] | None = None,
+              storage: MutableMapping[tuple[str, str, str], bytes] | None = None) -> EpmEmulator:
+    return EpmEmulator(users, tokens, storage)

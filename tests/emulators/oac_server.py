@@ -24,7 +24,7 @@ import json
 import threading
 import time
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, MutableMapping
 from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
@@ -127,10 +127,13 @@ class OacRequest:
 
 
 class OacEmulator:
-    def __init__(self, tokens: set[str]) -> None:
+    def __init__(self, tokens: set[str], storage: MutableMapping[BarKey, bytes] | None = None,
+                 namespace: str = DEFAULT_NAMESPACE) -> None:
         self.tokens = set(tokens)
         self.snapshots: dict[str, Snapshot] = {}
-        self.bars: dict[BarKey, bytes] = {}
+        # the buckets BAR files live in: a dict, or an OCI emulator's objects (oci.OciEmulator.objects())
+        self.bars: MutableMapping[BarKey, bytes] = {} if storage is None else storage
+        self.namespace = namespace  # the bucket's namespace when bucketOciNamespace is not given
         self.restored: list[str] = []
         self.work_requests: dict[str, WorkRequest] = {}
         self.requests: list[OacRequest] = []
@@ -223,7 +226,7 @@ class OacEmulator:
             raise OacError(400, "InvalidParameter", PASSWORD_RULE)
         if any(s.name == name for s in self.snapshots.values()):
             raise OacError(409, "Conflict", f"a snapshot named {name!r} already exists")
-        key: BarKey = (storage.get("bucketOciNamespace") or DEFAULT_NAMESPACE, bucket,
+        key: BarKey = (storage.get("bucketOciNamespace") or self.namespace, bucket,
                        uri[len("file:///"):].lstrip("/"))
         public_storage = {k: v for k, v in storage.items() if k != "auth"}
         public_storage["auth"] = {"type": auth["type"]}
@@ -391,8 +394,9 @@ class _Handler(BaseHTTPRequestHandler):
             raise OacError(404, "NotFound", f"no operation {method} {parts.path}")
 
 
-def start_oac(tokens: set[str]) -> OacEmulator:
-    return OacEmulator(tokens)
+def start_oac(tokens: set[str], storage: MutableMapping[BarKey, bytes] | None = None,
+              namespace: str = DEFAULT_NAMESPACE) -> OacEmulator:
+    return OacEmulator(tokens, storage, namespace)
 
 
 __all__ = ["OacEmulator", "OacError", "Snapshot", "WorkRequest", "bar_bytes", "password_ok", "start_oac",

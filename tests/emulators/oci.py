@@ -25,7 +25,7 @@ import time
 import urllib.error
 import urllib.parse
 import urllib.request
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, MutableMapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -127,6 +127,19 @@ class OciEmulator:
         info = self._control("GET", "objects", **query)
         return {**info, "data": base64.b64decode(info["data"])}
 
+    def delete_object(self, bucket: str, name: str) -> None:
+        """Delete directly (no signature). ControlError 404 when there is no such object."""
+        self._control("DELETE", "objects", bucket=bucket, name=name)
+
+    def object_names(self) -> list[tuple[str, str]]:
+        """(bucket, name) of every current object, in bucket then name order."""
+        return [tuple(pair) for pair in self._control("GET", "objects")]
+
+    def objects(self) -> BucketObjects:
+        """The emulator's objects as a dict (namespace, bucket, name) -> bytes: what the OAC and EPM emulators
+        write and read when they stand for a service that reaches the same buckets as the provider."""
+        return BucketObjects(self)
+
     def work_requests(self) -> list[dict[str, Any]]:
         """Every work request, oldest first, as GET /workRequests/{id} shows it plus `details` (the
         CopyObjectDetails received) and `errors`."""
@@ -185,6 +198,48 @@ class OciEmulator:
 
     def __exit__(self, *exc: object) -> None:
         self.stop()
+
+
+class BucketObjects(MutableMapping):
+    """(namespace, bucket, name) -> bytes over the control API. A namespace other than the emulator's is simply
+    not there (KeyError), and cannot be written: the services would get NamespaceNotFound from OCI."""
+
+    def __init__(self, emulator: OciEmulator) -> None:
+        self.emulator = emulator
+
+    def _split(self, key: tuple[str, str, str]) -> tuple[str, str]:
+        namespace, bucket, name = key
+        if namespace != self.emulator.namespace:
+            raise KeyError(key)
+        return bucket, name
+
+    def __getitem__(self, key: tuple[str, str, str]) -> bytes:
+        bucket, name = self._split(key)
+        try:
+            return self.emulator.get_object(bucket, name)["data"]
+        except ControlError as e:
+            if e.status == 404:
+                raise KeyError(key) from None
+            raise
+
+    def __setitem__(self, key: tuple[str, str, str], data: bytes) -> None:
+        bucket, name = self._split(key)
+        self.emulator.put_object(bucket, name, data)
+
+    def __delitem__(self, key: tuple[str, str, str]) -> None:
+        bucket, name = self._split(key)
+        try:
+            self.emulator.delete_object(bucket, name)
+        except ControlError as e:
+            if e.status == 404:
+                raise KeyError(key) from None
+            raise
+
+    def __iter__(self) -> Iterator[tuple[str, str, str]]:
+        return iter([(self.emulator.namespace, b, n) for b, n in self.emulator.object_names()])
+
+    def __len__(self) -> int:
+        return len(self.emulator.object_names())
 
 
 def start_oci(keys: Mapping[str, str | bytes], namespace: str = "objectcopy",

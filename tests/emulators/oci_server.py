@@ -494,6 +494,17 @@ class Handler(BaseHTTPRequestHandler):
                                        {f"opc-meta-{k}": v for k, v in (d.get("metadata") or {}).items()})
             obj = store.put(d["bucket"], d["name"], base64.b64decode(d.get("data", "")), **attrs)
             return self.send_json(200, object_json(obj))
+        if op == "objects" and m == "GET" and "name" not in self.query:
+            return self.send_json(200, [[b, o.key] for b in sorted(st.buckets)
+                                        for o in st.bucket(b).list(b, max_keys=1 << 30)[0]])
+        if op == "objects" and m == "DELETE":
+            q = self.query
+            try:
+                st.bucket(q["bucket"]).get(q["bucket"], q["name"])
+            except StoreError:
+                return self.send_json(404, {})
+            st.bucket(q["bucket"]).delete(q["bucket"], q["name"])
+            return self.send_json(200, {})
         if op == "objects" and m == "GET":
             q = self.query
             try:
