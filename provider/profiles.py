@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import configparser
 import json
+import logging
 import os
 import threading
 from dataclasses import dataclass, field
@@ -104,6 +105,7 @@ class Profile:
         if self.get("ca_bundle"):
             return str(Path(self.get("ca_bundle")).expanduser())
         if self.get("verify_tls") is False:
+            _warn_unverified(self)
             return False
         return True  # requests then applies REQUESTS_CA_BUNDLE itself
 
@@ -148,6 +150,21 @@ def resolve(url: ObjectURL) -> Profile:
     if declared and declared != url.scheme:
         raise ConfigError(f"profile {url.profile!r} is for {declared}:// URLs, not {url.scheme}:// ({url})")
     return Profile(url.profile, url.scheme, settings)
+
+
+_warned_unverified: set[tuple[str | None, str | None]] = set()
+
+
+def _warn_unverified(profile: Profile) -> None:
+    """Said once per profile and endpoint: a store reached without checking its certificate is worth a look."""
+    key = (profile.name, profile.endpoint_override())
+    with _stack_lock:
+        if key in _warned_unverified:
+            return
+        _warned_unverified.add(key)
+    logging.getLogger("pulumi_objectcopy").warning(
+        "profile %r sets verify_tls = false: TLS certificates of %s are not checked; use ca_bundle for a private "
+        "CA, and keep verify_tls = false for loopback test servers only", profile.name, key[1] or "its endpoint")
 
 
 # --- AWS shared files ---------------------------------------------------------------------------------------------

@@ -107,3 +107,16 @@ def test_s3_presets_for_cos_and_oss(clean_env, monkeypatch, provider, endpoint, 
     assert store.endpoint == endpoint and not store.path_style and store.limits.max_single_copy == single
     assert store._target("bucket-1250000000", "a b")[0] == endpoint.replace("https://", "https://bucket-1250000000.") \
         + "/a%20b"
+
+
+def test_tls_verification_is_on_unless_a_profile_turns_it_off_and_then_it_warns(clean_env, caplog):
+    write_profiles(clean_env, '[profiles.local]\nscheme = "s3"\nendpoint = "https://127.0.0.1:9443"\n'
+                              'verify_tls = false\n[profiles.ca]\nscheme = "s3"\nca_bundle = "~/ca.pem"\n')
+    assert profiles.resolve(parse("s3://b/k")).verify is True
+    assert profiles.resolve(parse("s3://ca@b/k")).verify.endswith("/ca.pem")
+    assert not caplog.records
+    local = profiles.resolve(parse("s3://local@b/k"))
+    with caplog.at_level("WARNING", logger="pulumi_objectcopy"):
+        assert local.verify is False and local.verify is False
+    warnings = [r.getMessage() for r in caplog.records]
+    assert len(warnings) == 1 and "verify_tls = false" in warnings[0] and "https://127.0.0.1:9443" in warnings[0]
