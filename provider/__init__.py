@@ -1,6 +1,7 @@
 """pulumi-objectcopy: server-side object copies and snapshots as Pulumi resources."""
 __version__ = "0.1.0"
-__all__ = ["AnalyticsSnapshot", "AnalyticsSnapshotRestore", "CopiedObject"]
+__all__ = ["AnalyticsSnapshot", "AnalyticsSnapshotRestore", "CopiedObject", "EpmObjectStoreExport",
+           "EpmObjectStoreImport"]
 
 
 def __getattr__(name: str):
@@ -11,4 +12,7 @@ def __getattr__(name: str):
     if name in ("AnalyticsSnapshot", "AnalyticsSnapshotRestore"):
         from .resources import analytics_snapshot
         return getattr(analytics_snapshot, name)
+    if name in ("EpmObjectStoreExport", "EpmObjectStoreImport"):
+        from .resources import epm_transfer
+        return getattr(epm_transfer, name)
     raise AttributeError(name)

@@ -183,11 +183,12 @@ def cmd_ls(args) -> int:
 def cmd_drift(args) -> int:
     from . import drift
     state = drift.load_state_file(args.state) if args.state else drift.load_stack(args.stack)
-    findings = drift.check_all(drift.copied_objects(state))
+    findings = drift.check_all(drift.checked_resources(state))
     if args.json:
         print(json.dumps([f.to_json() for f in findings]))
     else:
-        print(drift.table(findings) if findings else "no CopiedObject resources in this stack")
+        kinds = ", ".join(t.rsplit(":", 1)[-1] for t in drift.CHECKERS)
+        print(drift.table(findings) if findings else f"no resources drift checks in this stack ({kinds})")
     statuses = {f.status for f in findings}
     if drift.ERROR in statuses:
         return EXIT_FAILED
@@ -256,7 +257,8 @@ def build_parser() -> argparse.ArgumentParser:
     cl.set_defaults(func=cmd_cleanup)
 
     dr = sub.add_parser("drift", parents=[common],
-                        help="check a stack's copies: exit 0 in sync, 4 when anything drifted, 1 on errors")
+                        help="check a stack's copies, snapshots and EPM transfers: exit 0 in sync, 4 when "
+                             "anything drifted, 1 on errors")
     where = dr.add_mutually_exclusive_group()
     where.add_argument("--stack", metavar="NAME", help="read the state with `pulumi stack export` (default stack "
                                                        "if neither option is given)")

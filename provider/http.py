@@ -1,6 +1,12 @@
 """The one HTTP layer: pooled sessions per thread, a process-wide cap on requests in flight, one retry policy
 (exponential backoff with full jitter, Retry-After honoured, a bounded number of tries) and one table that maps
 vendor error codes and statuses to our error types. Stores never call requests directly.
+
+What is sent again: any request answered with a retryable error (5xx, 429, a throttle code: the server says it did
+not do it), and after a broken connection or a cut-short answer, an idempotent request. A request that is not
+idempotent (a POST that starts a job) whose answer is lost after it was sent is not sent again, since the service may
+have acted: AnswerLost says so, and the caller looks for what it may have started (Request.idempotent marks the
+POSTs that are safe to send twice).
 """
 from __future__ import annotations
 
@@ -13,14 +19,18 @@ import threading
 import time
 from dataclasses import dataclass, field
 from datetime import datetime, timezone
-from typing import Callable, Iterable, Mapping, Union
+from typing import Callable, Iterable, Mapping, TypeVar, Union
+from urllib.parse import urlsplit
 
 import requests
+import urllib3
 
-from .stores.base import (AccessDenied, BadRequest, NotFound, PreconditionFailed, StoreError, Throttled,
-                          Transient)
+from .answers import Response, _is_html, answer_summary
+from .stores.base import (AccessDenied, AnswerLost, BadAnswer, BadRequest, NotFound, PreconditionFailed,
+                          SourceInterrupted, StoreError, Throttled, Transient, UsageError)
 
 log = logging.getLogger("pulumi_objectcopy.http")
+T = TypeVar("T")
 
 # Vendor error codes, by the type they mean. The code wins over the status: S3 sends SlowDown as a 503 and
 # errors inside 200 responses. Never classify by message text.
@@ -59,6 +69,8 @@ _SECRET_QUERY = re.compile(r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security
 
 
 def error_type(status: int, code: str | None) -> type[StoreError] | None:
+    if status == 429:  # Too Many Requests is a throttle whatever code a parser put on it (EPM's says InvalidRequest)
+        return Throttled
     if code and code in ERROR_CODES:
         return ERROR_CODES[code]
     if status >= 500:
@@ -121,6 +133,18 @@ class Request:
     stream: bool = False      # leave the body unread (GET of object data)
     context: str = ""         # what this request does, in the user's words, for error messages
     timeout: tuple[float, float] = (10.0, 300.0)
+    # Whether sending it twice does no more than sending it once. None: by method (POST and PATCH are not). A
+    # request that is not is sent again after a connection failure only when it surely never left this process.
+    idempotent: bool | None = None
+
+    @property
+    def safe_to_resend(self) -> bool:
+        return self.idempotent if self.idempotent is not None else self.method.upper() not in NOT_IDEMPOTENT
+
+
+NOT_IDEMPOTENT = frozenset({"POST", "PATCH"})
+# A failure while reading an answer whose status line arrived (a truncated body, a reset mid-body)
+_BROKEN_ANSWER = (requests.exceptions.ChunkedEncodingError, requests.exceptions.ContentDecodingError)
 
 
 class Transport:
@@ -148,27 +172,40 @@ class Transport:
 
     def send(self, req: Request, *, sign: Signer | None = None, parse_error: ErrorParser,
              verify: bool | str = True) -> requests.Response:
+        _refuse_unsendable(req)
         replayable = req.body is None or isinstance(req.body, (bytes, bytearray)) or callable(req.body)
         attempts = self.policy.max_attempts if replayable else 1
         for attempt in range(attempts):
             try:
                 resp = self._send_once(req, sign, verify)
-            except (requests.ConnectionError, requests.Timeout) as e:
-                err: StoreError = Transient(f"{req.context or req.method}: connection failed: {_short(e)}")
+            except (requests.ConnectionError, requests.Timeout, *_BROKEN_ANSWER) as e:
+                what = req.context or req.method
+                if not req.safe_to_resend and not _never_sent(e):
+                    # The server may have acted (started a job) before the answer was lost: sending it again could
+                    # do it twice. The caller decides (find the job by name, follow the one running).
+                    raise AnswerLost(f"{what}: the connection failed after the request was sent ({_short(e)}); "
+                                     "it may have reached the service, so it was not sent again") from None
+                broken = isinstance(e, _BROKEN_ANSWER)
+                err: StoreError = Transient(f"{what}: {'the answer was cut short' if broken else 'connection failed'}"
+                                            f": {_short(e)}")
                 retry_after = None
             else:
                 parsed = parse_error(resp)
                 if parsed is None:
-                    return resp
+                    return _readable(resp, req)
                 code, message, request_id = parsed
                 kind = error_type(resp.status_code, code) or BadRequest
+                if resp.status_code == 504 and not req.safe_to_resend:
+                    # A gateway passed the request on and stopped waiting for the answer: as lost as a reset.
+                    kind = AnswerLost
                 resp.close()
                 detail = f"{code} ({resp.status_code})" if code else f"HTTP {resp.status_code}"
                 rid = f" [request id {request_id}]" if request_id else ""
-                err = kind(f"{req.context or req.method}: {detail}: {message}{rid}", status=resp.status_code,
+                err = kind(f"{req.context or req.method}: {detail}: {_error_text(message, resp)}{rid}",
+                           status=resp.status_code,
                            code=code, request_id=request_id)
                 retry_after = parse_retry_after(resp.headers.get("Retry-After"), self.clock())
-            if not isinstance(err, RETRYABLE) or attempt + 1 >= attempts:
+            if not isinstance(err, RETRYABLE) or isinstance(err, AnswerLost) or attempt + 1 >= attempts:
                 raise err
             delay = self.policy.delay(attempt, retry_after)
             log.debug("retrying in %.2fs after: %s", delay, err)
@@ -179,6 +216,7 @@ class Transport:
         headers = dict(req.headers)
         if sign is not None:
             headers.update(sign(req.method, req.url, headers, self.clock()))
+        _refuse_bad_headers(req, headers)
         body = req.body() if callable(req.body) else req.body
         if log.isEnabledFor(logging.DEBUG):
             log.debug("> %s %s %s", req.method, redact_url(req.url), redact_headers(headers))
@@ -187,9 +225,12 @@ class Transport:
             with self._slots:
                 with self._count_lock:
                     self.requests_sent += 1
-                resp = self.session().request(req.method, req.url, headers=headers, data=body,
-                                              stream=req.stream, timeout=req.timeout, verify=verify,
-                                              allow_redirects=False)
+                try:
+                    resp = self.session().request(req.method, req.url, headers=headers, data=body,
+                                                  stream=req.stream, timeout=req.timeout, verify=verify,
+                                                  allow_redirects=False)
+                except requests.exceptions.InvalidHeader as e:  # e.g. two Content-Lengths that disagree
+                    raise BadAnswer(f"{req.context or req.method}: answered malformed HTTP: {_short(e)}") from None
         finally:
             if callable(req.body) and hasattr(body, "close"):
                 body.close()  # this attempt's source stream: a retry opens a fresh one
@@ -199,10 +240,83 @@ class Transport:
         return resp
 
 
+def retry_interrupted(attempt: Callable[[], T]) -> T:
+    """Run `attempt` again, under the retry policy, when the source it streams from broke off mid-body
+    (SourceInterrupted): for writes that are not one HTTP request (a local file written from a store's stream),
+    which the Transport cannot send again itself. `attempt` must open the source afresh each time."""
+    t = transport()
+    for n in range(t.policy.max_attempts):
+        try:
+            return attempt()
+        except SourceInterrupted as e:
+            if n + 1 >= t.policy.max_attempts:
+                raise
+            delay = t.policy.delay(n, None)
+            log.debug("reading the source again in %.2fs after: %s", delay, e)
+            t.sleep(delay)
+    raise AssertionError("unreachable")
+
+
+def _never_sent(e: Exception) -> bool:
+    """True only when the request surely never reached the server: no connection could be made."""
+    if isinstance(e, requests.exceptions.ConnectTimeout):
+        return True
+    reason = e.args[0] if e.args else None
+    reason = getattr(reason, "reason", reason)  # urllib3's MaxRetryError carries the cause
+    return isinstance(reason, urllib3.exceptions.NewConnectionError)
+
+
 def _short(e: Exception) -> str:
     text = str(e)
     m = re.search(r"\[Errno [^\]]+\][^'\")]*", text)
     return m.group(0).strip() if m else text[:200]
+
+
+_UNSENDABLE_SEGMENTS = frozenset({".", ".."})
+
+
+def _readable(resp: requests.Response, req: "Request") -> Response:
+    resp.__class__ = Response
+    resp.context = req.context or f"{req.method} {redact_url(req.url)}"
+    return resp
+
+
+def _refuse_unsendable(req: "Request") -> None:
+    """Refuse, before anything is sent, a URL that HTTP clients would not send as built: a path with '.' or '..'
+    segments. requests removes them, so the request would reach ANOTHER object (on Swift, whose requests are not
+    signed, a DELETE of 'a/../b' would delete 'b'; elsewhere the signature fails)."""
+    path = urlsplit(req.url).path
+    if any(segment in _UNSENDABLE_SEGMENTS for segment in path.split("/")):
+        raise UsageError(f"{req.context or req.method}: the name has a '.' or '..' path segment, which HTTP "
+                         "clients remove before sending, so the request would reach another object; such a name "
+                         "cannot be used over HTTP")
+
+
+def _refuse_bad_headers(req: "Request", headers: Mapping[str, str]) -> None:
+    """Header values requests or http.client would refuse with a traceback: say which, naming the request."""
+    for name, value in headers.items():
+        text = str(value)
+        if text[:1].isspace() or "\r" in text or "\n" in text or not _latin1(text):
+            shown = "<redacted>" if name.lower() in SECRET_HEADERS else repr(text[:40])
+            raise UsageError(f"{req.context or req.method}: header {name} has a value HTTP cannot carry "
+                             f"({shown}: leading space, line break or a character outside Latin-1)")
+
+
+def _latin1(text: str) -> bool:
+    try:
+        text.encode("latin-1")
+    except UnicodeEncodeError:
+        return False
+    return True
+
+
+def _error_text(message: str, resp: requests.Response) -> str:
+    """An error answer's message on one line, saying so when the answer was an HTML page (a proxy's, not the
+    service's)."""
+    text = " ".join(str(message).split())
+    if "HTML" not in text and _is_html(resp):
+        text += f" ({answer_summary(resp)}, not the service's own error)"
+    return text
 
 
 _transport: Transport | None = None

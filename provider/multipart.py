@@ -5,11 +5,13 @@ from __future__ import annotations
 
 import hashlib
 import logging
+import threading
 from concurrent.futures import ThreadPoolExecutor, as_completed
+from datetime import datetime
 from typing import Callable
 
-from .stores.base import (BadRequest, Limits, MiB, MultipartStore, ObjectInfo, Part, SourceConditions, Store,
-                          Upload, UsageError, WriteOptions)
+from .stores.base import (BadRequest, Limits, MiB, MultipartStore, ObjectCopyError, ObjectInfo, Part,
+                          SourceConditions, Store, Upload, UsageError, WriteOptions)
 
 log = logging.getLogger("pulumi_objectcopy.transfer")
 
@@ -76,6 +78,7 @@ def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, 
                   progress: Progress | None = None) -> ObjectInfo:
     """Assemble dst from parts copied server-side, or streamed from ranged reads of the source."""
     upload = dst_store.start_upload(dst, options=options, source=src)
+    _in_flight_add(dst_store, upload)  # from here on, an interrupt of this process must abort it
     try:
         if server_side:
             def work(part: Part) -> str:
@@ -88,6 +91,8 @@ def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, 
     except BaseException:
         abort(dst_store, upload)
         raise
+    finally:
+        _in_flight_remove(upload)
     if info.size != src.size:
         dst_store.delete(dst)
         raise BadRequest(f"copy of {src.url} to {dst} made {info.size} bytes, not {src.size}; it was removed")
@@ -99,6 +104,51 @@ def abort(store: MultipartStore, upload: Upload) -> None:
         store.abort_upload(upload)
     except Exception as e:  # the original failure matters more; say what is left and how to remove it
         log.warning("could not abort the upload to %s (%s); `objectcopy cleanup` removes it", upload.url, e)
+
+
+# --- uploads this process has open, and those a killed run left -------------------------------------------------
+_in_flight: dict[int, tuple[MultipartStore, Upload]] = {}
+_in_flight_lock = threading.Lock()
+
+
+def _in_flight_add(store: MultipartStore, upload: Upload) -> None:
+    with _in_flight_lock:
+        _in_flight[id(upload)] = (store, upload)
+
+
+def _in_flight_remove(upload: Upload) -> None:
+    with _in_flight_lock:
+        _in_flight.pop(id(upload), None)
+
+
+def abort_in_flight() -> list[Upload]:
+    """Abort every upload this process has open (its copies are being abandoned: the engine is gone or stopping
+    this process). The copies' own threads then fail on the aborted upload and stop."""
+    with _in_flight_lock:
+        open_uploads = list(_in_flight.values())
+    for store, upload in open_uploads:
+        abort(store, upload)
+    return [upload for _, upload in open_uploads]
+
+
+def abort_stale(store: Store, url, *, before: datetime | None) -> list[Upload]:
+    """Abort the in-progress uploads to exactly `url` started before `before` (None: all of them, once this copy's
+    own upload is done): what an interrupted run left behind (its process killed mid-copy), or a start whose answer
+    was lost and that was sent again. For a destination that one resource owns. A store that cannot list uploads,
+    or a listing refused (no permission to list uploads, say), sweeps nothing: the copy goes on."""
+    if not hasattr(store, "list_uploads"):
+        return []
+    try:
+        stale = [u for u in store.list_uploads(url) if (u.url.bucket, u.url.key) == (url.bucket, url.key)
+                 and (before is None or u.initiated is None or u.initiated < before)]
+    except ObjectCopyError as e:
+        log.info("could not list the uploads to %s to remove those an interrupted run left (%s)", url, e)
+        return []
+    for upload in stale:
+        log.info("aborting upload %s to %s (started %s): not this copy's, left by an interrupted run or a lost "
+                 "answer", upload.upload_id, url, upload.initiated)
+        abort(store, upload)
+    return stale
 
 
 class HashingReader:

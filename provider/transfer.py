@@ -7,7 +7,7 @@ is named before anything is written), and the ETag seen is pinned on every reque
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
-from datetime import datetime
+from datetime import datetime, timezone
 
 from . import multipart
 from .stores import open_store
@@ -106,10 +106,13 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
                 options: WriteOptions = WriteOptions(), source_version_id: str | None = None,
                 planned_source_etag: str | None = None, config: TransferConfig = TransferConfig(),
                 progress: multipart.Progress | None = None, listed: ObjectInfo | None = None,
-                stores: tuple[Store, Store] | None = None) -> CopyResult:
+                stores: tuple[Store, Store] | None = None, sweep_stale_uploads: bool = False) -> CopyResult:
     """Copy one object. `planned_source_etag` is the ETag a preview saw: if the source has changed since, nothing
     is copied and the error says so. `listed` is the source as a listing just showed it: a plain server-side copy
-    then pins that ETag without a HEAD of its own (one request an object). `stores` reuses opened stores."""
+    then pins that ETag without a HEAD of its own (one request an object). `stores` reuses opened stores.
+    `sweep_stale_uploads` (for a caller that owns the destination): before a copy in parts, abort the uploads to
+    the destination started before this call, which an interrupted run of the same copy left behind."""
+    started = datetime.now(timezone.utc)
     src_store, dst_store = stores or _open_pair(source, destination)
     src = listed if listed is not None and _listing_suffices(listed, src_store, dst_store, options, config) \
         else src_store.head(source, version_id=source_version_id)
@@ -155,9 +158,15 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
             server_side, parts = False, _plan(src.size, dst_store, config, server_side=False)
             options = _with_source_tags(src_store, src, dst_store, options)
     if parts is not None:
-        info = multipart.copy_in_parts(src_store, src, dst_store, destination, parts, pinned=pinned,
-                                       options=options, server_side=server_side, concurrency=config.concurrency,
-                                       progress=progress)
+        if sweep_stale_uploads:
+            multipart.abort_stale(dst_store, destination, before=started)
+        try:
+            info = multipart.copy_in_parts(src_store, src, dst_store, destination, parts, pinned=pinned,
+                                           options=options, server_side=server_side,
+                                           concurrency=config.concurrency, progress=progress)
+        finally:
+            if sweep_stale_uploads:  # an upload whose start was answered but the answer lost, then started again
+                multipart.abort_stale(dst_store, destination, before=None)
         return CopyResult(src, info, "server-side-multipart" if server_side else "streamed-multipart",
                           parts=len(parts), part_size=parts[0].size, concurrency=config.concurrency)
     info = _stream(src_store, src, dst_store, destination, pinned, options)

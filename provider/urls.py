@@ -18,8 +18,9 @@ SCHEMES = {
     "oci": ("namespace", "oci://namespace/bucket/object"),
 }
 PLANNED: dict[str, str] = {}
-_PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
-_BUCKET = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,254}$")
+# Matched with fullmatch: '$' would also match before a trailing newline, letting 'bucket\n' through.
+_PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
+_BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
 
 
 class URLError(ValueError):
@@ -70,17 +71,17 @@ def parse(text: str, *, field: str = "url", allow_prefix: bool = False) -> Objec
     profile = None
     if "@" in authority:
         profile, _, authority = authority.rpartition("@")
-        if not _PROFILE.match(profile):
+        if not _PROFILE.fullmatch(profile):
             raise URLError(f"{field}: profile name {profile!r} in {text!r} must be letters, digits, '_', '.' or '-'")
     noun, example = SCHEMES[scheme]
     if not authority:
         raise URLError(f"{field}: {text!r} has no {noun}; expected {example}")
-    if not _BUCKET.match(authority):
+    if not _BUCKET.fullmatch(authority):
         raise URLError(f"{field}: {noun} name {authority!r} in {text!r} is not valid "
                        f"(letters, digits, '.', '-', '_' only)")
     if scheme == "oci":  # the namespace, then the bucket: kept together as the URL's bucket
         bucket, _, key = key.partition("/")
-        if not _BUCKET.match(bucket):
+        if not _BUCKET.fullmatch(bucket):
             raise URLError(f"{field}: {text!r} has no bucket after the namespace; expected {example}")
         authority = f"{authority}/{bucket}"
     url = ObjectURL(scheme, authority, key, profile)

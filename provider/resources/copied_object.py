@@ -142,7 +142,8 @@ class CopiedObjectProvider(ResourceProvider):
         try:
             result = transfer.copy_object(args.source_url, args.destination_url, conditions=args.conditions,
                                           options=args.write_options(overwrite=overwrite),
-                                          source_version_id=args.source_version_id, planned_source_etag=planned)
+                                          source_version_id=args.source_version_id, planned_source_etag=planned,
+                                          sweep_stale_uploads=True)  # the destination is this resource's own
         except ObjectCopyError as e:
             raise Exception(f"CopiedObject {args.source} -> {args.destination}: {e}") from None
         return self._outputs(args, result.source, result.destination, result.method)

@@ -15,6 +15,8 @@ CANNED_ACLS = ("private", "public-read", "public-read-write", "authenticated-rea
 SSE = ("AES256", "aws:kms", "aws:kms:dsse")
 ENUMS = {"metadata_directive": ("COPY", "REPLACE"), "tagging_directive": ("COPY", "REPLACE"),
          "delete_policy": ("delete", "retain", "all-versions")}
+# An entity tag (RFC 9110): visible ASCII but '"', optionally quoted or weak. '*' matches anything, so it pins nothing.
+_ETAG = re.compile(r'^(W/)?("[\x21\x23-\x7e]{1,1024}"|[\x21\x23-\x29\x2b-\x7e][\x21\x23-\x7e]{0,1023})$')
 _META_KEY = re.compile(r"^[a-z0-9][a-z0-9._-]*$")
 _STORAGE_CLASS = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")  # STANDARD_IA on S3, InfrequentAccess on OCI
 # S3's rule for tag keys (1-128) and values (0-256): letters, digits, spaces and _ . : / = + - @
@@ -121,8 +123,9 @@ class CopiedObjectArgs:
             except ValueError:
                 bad("if_unmodified_since", f"{p['if_unmodified_since']!r} is not a date; use ISO 8601 "
                                            "(2026-10-21T07:28:00Z) or RFC 1123 (Wed, 21 Oct 2026 07:28:00 GMT)")
-        if p["if_match"] is not None and (not isinstance(p["if_match"], str) or not p["if_match"].strip('" ')):
-            bad("if_match", "must be an ETag, as `objectcopy head` prints it")
+        if p["if_match"] is not None and (not isinstance(p["if_match"], str) or not _ETAG.match(p["if_match"])):
+            bad("if_match", f"{p['if_match']!r} is not an ETag: give one as `objectcopy head` prints it, such as "
+                            "9b2cf535f27731c974343645a3985328 (quotes optional; no spaces, no '*')")
         if p["acl"] is not None and p["acl"] not in CANNED_ACLS:
             bad("acl", f"{p['acl']!r} is not a canned ACL: {', '.join(CANNED_ACLS)}")
         if p["storage_class"] is not None and not _STORAGE_CLASS.match(str(p["storage_class"])):

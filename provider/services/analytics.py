@@ -18,8 +18,9 @@ from urllib.parse import quote
 import requests
 
 from .. import jobs
+from ..answers import json_body, without
 from ..http import ERROR_CODES, Request, transport
-from ..stores.base import BadRequest, ConfigError, NotFound
+from ..stores.base import BadAnswer, BadRequest, ConfigError, NotFound
 
 API = "/api/20210901"
 WORK_REQUEST_TIMEOUT = 4 * 3600.0  # a snapshot of a large instance takes a long time; the id is kept meanwhile
@@ -68,8 +69,12 @@ def token_from_environment() -> str:
     resp = transport().send(Request("POST", idcs.rstrip("/") + "/oauth2/v1/token",
                                     {"Authorization": f"Basic {auth}",
                                      "Content-Type": "application/x-www-form-urlencoded"}, body,
-                                    context=f"token from {idcs}"), parse_error=parse_error)
-    return resp.json()["access_token"]
+                                    context=f"token from {idcs}", idempotent=True),  # a new token is harmless
+                            parse_error=parse_error)
+    token = json_body(resp, f"token from {idcs}", dict).get("access_token")
+    if not isinstance(token, str) or not token:
+        raise without(resp, "an access_token", f"token from {idcs}")
+    return token
 
 
 @dataclass
@@ -93,16 +98,18 @@ class AnalyticsClient:
         """POST a CREATE or REGISTER; the work request's id (header oa-work-request-id, or the body's)."""
         resp = self._send("POST", "/snapshots", body=payload, context=f"{payload.get('type')} snapshot "
                                                                        f"{payload.get('name')!r}")
-        return _work_request_id(resp, "snapshot")
+        return _work_request_id(resp, f"{payload.get('type')} snapshot {payload.get('name')!r}")
 
     def snapshots(self) -> list[dict]:
-        return self._send("GET", "/snapshots", context="list snapshots").json().get("items", [])
+        items = json_body(self._send("GET", "/snapshots", context="list snapshots"), "list snapshots", dict).get("items")
+        return [s for s in items if isinstance(s, dict)] if isinstance(items, list) else []
 
     def find_snapshot(self, name: str) -> dict | None:
         return next((s for s in self.snapshots() if s.get("name") == name), None)
 
     def get_snapshot(self, snapshot_id: str) -> dict:
-        return self._send("GET", f"/snapshots/{quote(snapshot_id, safe='')}", context=f"snapshot {snapshot_id}").json()
+        context = f"snapshot {snapshot_id}"
+        return json_body(self._send("GET", f"/snapshots/{quote(snapshot_id, safe='')}", context=context), context, dict)
 
     def delete_snapshot(self, snapshot_id: str, *, delete_storage: bool) -> None:
         try:
@@ -116,19 +123,36 @@ class AnalyticsClient:
         body = {"snapshot": {"id": snapshot_id, **({"password": password} if password else {})}}
         resp = self._send("POST", "/system/actions/restoreSnapshot", body=body,
                           context=f"restore snapshot {snapshot_id}")
-        return _work_request_id(resp, "restore")
+        return _work_request_id(resp, f"restore snapshot {snapshot_id}")
+
+    def wait_for_snapshot(self, name: str, what: str, *, timeout: float = WORK_REQUEST_TIMEOUT) -> dict:
+        """Follow a snapshot found by name (taken over from an interrupted run, its work request unknown) until it
+        is ACTIVE. The instance drops a snapshot whose create failed, so one no longer listed has failed."""
+        def poll() -> jobs.JobStatus:
+            snap = self.find_snapshot(name)
+            if snap is None:
+                return jobs.JobStatus(jobs.FAILED, None, "it is no longer listed: its work request failed", {})
+            state = str(snap.get("lifecycleState") or "ACTIVE")
+            known = {"ACTIVE": jobs.SUCCEEDED, "CREATING": jobs.RUNNING, "UPDATING": jobs.RUNNING}
+            return jobs.JobStatus(known.get(state, jobs.FAILED), None, None if state in known else
+                                  f"it is {state}", snap)
+
+        return jobs.wait(poll, what=f"{what} (taken over by name)", timeout=timeout, backoff=self.backoff).raw
 
     # --- work requests --------------------------------------------------------------------------------------------
     def wait(self, work_request_id: str, what: str, *, timeout: float = WORK_REQUEST_TIMEOUT,
              on_progress: Callable[[jobs.JobStatus], None] | None = None) -> jobs.JobStatus:
         def poll() -> jobs.JobStatus:
-            data = self._send("GET", f"/workRequests/{quote(work_request_id, safe='')}",
-                              context=f"work request {work_request_id}").json()
-            state = jobs.vendor_state(jobs.OAC_WORK_REQUEST, data.get("status", ""), what)
-            errors = data.get("errors") or []
+            context = f"work request {work_request_id}"
+            data = json_body(self._send("GET", f"/workRequests/{quote(work_request_id, safe='')}", context=context),
+                             context, dict)
+            state = jobs.vendor_state(jobs.OAC_WORK_REQUEST, data.get("status", ""), f"{what}: {context}")
+            errors = [e for e in data.get("errors") or [] if isinstance(e, dict)] \
+                if isinstance(data.get("errors"), list) else []
             detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors) or None
-            return jobs.JobStatus(state, data.get("percentComplete"), detail,
-                                  {**data, "error_codes": [e.get("code") for e in errors]})
+            percent = data.get("percentComplete")
+            percent = float(percent) if isinstance(percent, (int, float)) and not isinstance(percent, bool) else None
+            return jobs.JobStatus(state, percent, detail, {**data, "error_codes": [e.get("code") for e in errors]})
 
         try:
             return jobs.wait(poll, what=f"{what} (work request {work_request_id})", timeout=timeout,
@@ -139,13 +163,11 @@ class AnalyticsClient:
             raise kind(str(e)) from None
 
 
-def _work_request_id(resp: requests.Response, what: str) -> str:
+def _work_request_id(resp: requests.Response, context: str) -> str:
     wr = resp.headers.get("oa-work-request-id")
     if not wr:
-        try:
-            wr = resp.json().get("workRequestId")
-        except ValueError:
-            wr = None
-    if not wr:
-        raise BadRequest(f"the {what} was accepted but the answer named no work request (no oa-work-request-id)")
+        wr = json_body(resp, context, dict).get("workRequestId")
+    if not isinstance(wr, str) or not wr:
+        raise BadAnswer(f"{context}: answered HTTP {resp.status_code} without an oa-work-request-id header, and "
+                        f"with a JSON object without a workRequestId", status=resp.status_code)
     return wr

@@ -70,8 +70,24 @@ class Transient(StoreError):
     """A failure worth retrying: 5xx, a reset connection, a timeout."""
 
 
+class AnswerLost(Transient):
+    """A request that is not idempotent (a POST starting a job) lost its connection after it was sent: the service
+    may have acted on it. It was not sent again; the caller looks for what it may have started."""
+
+
+class SourceInterrupted(Transient, OSError):
+    """An object's bytes stopped arriving mid-body (connection reset, answer shorter than its Content-Length). An
+    OSError too, so that an upload reading from it fails as a connection does, and is sent again from a fresh read."""
+
+
 class CannotCopyHere(StoreError):
     """The store cannot do this copy server-side (another endpoint, region or account); stream it instead."""
+
+
+class BadAnswer(StoreError):
+    """A success status whose answer cannot be what was asked for: an HTML page (a proxy, a captive portal, a
+    gateway), an empty or truncated body, another format, a document of the wrong kind. Nothing in it is trusted,
+    so nothing is taken as done (http.py json_body/xml_body say what the answer was)."""
 
 
 # --- data -------------------------------------------------------------------------------------------------------

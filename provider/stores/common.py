@@ -6,6 +6,10 @@ from email.utils import format_datetime, parsedate_to_datetime
 from typing import Iterable, Iterator, Mapping
 
 import requests
+import urllib3
+
+from ..http import redact_url
+from .base import SourceInterrupted
 
 CONTENT_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
 CHUNK = 1024 * 1024
@@ -56,12 +60,20 @@ def parse_iso_date(value: str | None) -> datetime | None:
 class StreamingBody:
     """An object's bytes as a file-like stream over a response; close() returns the connection to the pool."""
 
-    def __init__(self, resp: requests.Response):
+    def __init__(self, resp: requests.Response, context: str = ""):
         self._resp = resp
         self.headers = resp.headers
+        self._context = context or f"GET {redact_url(resp.url or '')}"
+        self._read = 0
 
     def read(self, n: int = -1) -> bytes:
-        return self._resp.raw.read(None if n < 0 else n, decode_content=False)
+        try:
+            chunk = self._resp.raw.read(None if n < 0 else n, decode_content=False)
+        except (urllib3.exceptions.HTTPError, OSError) as e:
+            raise SourceInterrupted(f"{self._context}: the object's bytes stopped after {self._read}: "
+                                    f"{type(e).__name__}: {str(e)[:200]}") from None
+        self._read += len(chunk)
+        return chunk
 
     def __iter__(self) -> Iterator[bytes]:
         while chunk := self.read(CHUNK):

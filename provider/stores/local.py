@@ -17,6 +17,7 @@ from datetime import datetime, timezone
 from typing import BinaryIO, Callable, Iterator
 
 from .. import profiles
+from ..http import retry_interrupted
 from ..urls import ObjectURL
 from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
                    SourceConditions, Upload, WriteOptions, refuse_unsupported, require_etag, resolved_write)
@@ -181,6 +182,12 @@ class LocalStore:
 
     def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
               source: ObjectInfo | None = None) -> ObjectInfo:
+        if callable(body):  # an opener: a source that breaks off mid-body is read again from the start
+            return retry_interrupted(lambda: self._write(url, body, size, options=options, source=source))
+        return self._write(url, body, size, options=options, source=source)
+
+    def _write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
+               source: ObjectInfo | None = None) -> ObjectInfo:
         refuse_unsupported(options, self.capabilities, url)
         tmp = self._temp_file(url)
         stream = None if isinstance(body, (bytes, bytearray)) else open_body(body)
@@ -211,6 +218,11 @@ class LocalStore:
         return Upload(dst, self._temp_file(dst))
 
     def upload_part(self, upload: Upload, part: Part, body) -> str:
+        if callable(body):
+            return retry_interrupted(lambda: self._upload_part(upload, part, body))
+        return self._upload_part(upload, part, body)
+
+    def _upload_part(self, upload: Upload, part: Part, body) -> str:
         h = hashlib.md5()
         written = 0
         stream = open_body(body)

@@ -11,22 +11,23 @@ import base64
 import configparser
 import json
 import os
-from datetime import datetime
+from datetime import datetime, timedelta, timezone
 from email.utils import format_datetime
 from pathlib import Path
-from typing import Callable, Iterator, Mapping
+from typing import Callable, Iterator
 from urllib.parse import quote
 
 import requests
 
 from .. import jobs, profiles
+from ..answers import header_int, json_body, without
 from ..http import ERROR_CODES, Request, transport
 from ..signing import oci as oci_signing
 from ..urls import ObjectURL
-from .base import (BadRequest, Capabilities, ConfigError, GiB, Limits, MiB, NotFound, ObjectInfo, Part,
-                   PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported,
-                   require_etag, resolved_write)
-from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
+from .base import (AnswerLost, BadAnswer, BadRequest, Capabilities, ConfigError, GiB, Limits, MiB, NotFound,
+                   ObjectInfo, Part, PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag,
+                   refuse_unsupported, require_etag, resolved_write)
+from .common import StreamingBody, content_headers, parse_http_date, parse_iso_date, request_body
 
 # CopyObject takes one source condition (sourceObjectIfMatchETag) and guards its destination with
 # destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies.
@@ -35,6 +36,9 @@ CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=
 # CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
 LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000)
 COPY_TIMEOUT = 3600.0
+# After a lost answer to CopyObject, a finished copy of the same source and destination accepted this close to our
+# request (clocks differ; timeAccepted is read to the second) is taken for the one we asked for.
+ACCEPTED_SLACK = timedelta(seconds=5)
 
 
 def parse_error(resp: requests.Response):
@@ -44,6 +48,8 @@ def parse_error(resp: requests.Response):
     try:
         body = resp.json() if resp.request.method != "HEAD" else {}
     except ValueError:
+        body = {}
+    if not isinstance(body, dict):  # a proxy's JSON, not the service's error
         body = {}
     code = body.get("code") or {404: "NotFound", 412: "PreconditionFailed", 304: "PreconditionFailed",
                                 401: "NotAuthenticated"}.get(resp.status_code)
@@ -116,7 +122,8 @@ class OciStore:
         return f"{path}/{oci_signing.quote_path_segment(key)}" if key else path
 
     def _send(self, method: str, path: str, *, query: str = "", headers=None, body=None, context: str,
-              stream: bool = False, sign_body: bool | None = None) -> requests.Response:
+              stream: bool = False, sign_body: bool | None = None,
+              idempotent: bool | None = None) -> requests.Response:
         url = self.endpoint + path + (f"?{query}" if query else "")
         signed_body = body if isinstance(body, bytes) else None
 
@@ -124,13 +131,13 @@ class OciStore:
             return oci_signing.sign(m, u, h, signed_body, key=self.key, date=format_datetime(now, usegmt=True),
                                     with_body_headers=sign_body)
 
-        req = Request(method, url, dict(headers or {}), body, stream=stream, context=context)
+        req = Request(method, url, dict(headers or {}), body, stream=stream, context=context, idempotent=idempotent)
         return transport().send(req, sign=sign, parse_error=parse_error, verify=self.profile.verify)
 
     def _json(self, method: str, path: str, payload: dict, *, context: str, query: str = "",
-              headers=None) -> requests.Response:
+              headers=None, idempotent: bool | None = None) -> requests.Response:
         return self._send(method, path, query=query, body=json.dumps(payload).encode(), context=context,
-                          headers={"Content-Type": "application/json", **(headers or {})})
+                          headers={"Content-Type": "application/json", **(headers or {})}, idempotent=idempotent)
 
     def _info(self, url: ObjectURL, h) -> ObjectInfo:
         md5 = h.get("content-md5")
@@ -140,29 +147,40 @@ class OciStore:
             metadata={k[9:].lower(): v for k, v in h.items() if k.lower().startswith("opc-meta-")},
             headers=content_headers(h), version_id=h.get("version-id"), storage_class=h.get("storage-tier"),
             composite="multipart" if h.get("opc-multipart-md5") else None,
-            content_md5=base64.b64decode(md5).hex() if md5 else None)
+            content_md5=_md5_hex(md5, f"HEAD {url}: answered"))
 
     def namespace(self) -> str:
         """The tenancy's Object Storage namespace (GetNamespace), for buckets named without one."""
-        return self._send("GET", "/n/", context="GET namespace").json()
+        return json_body(self._send("GET", "/n/", context="GET namespace"), "GET namespace", str)
 
     # --- the Store protocol ---------------------------------------------------------------------------------------
     def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
         query = f"versionId={quote(version_id, safe='')}" if version_id else ""
-        return self._info(url, self._send("HEAD", self._path(url), query=query, context=f"HEAD {url}").headers)
+        resp = self._send("HEAD", self._path(url), query=query, context=f"HEAD {url}")
+        if not normalize_etag(resp.headers.get("ETag")):  # every object has one: this answer is not about one
+            raise without(resp, "an ETag", f"HEAD {url}")
+        header_int(resp, "Content-Length", f"HEAD {url}", default=0)
+        return self._info(url, resp.headers)
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
         start = None
         while True:
             query = f"prefix={quote(prefix.key, safe='')}&fields=name,size,etag,timeModified,md5" + (
                 f"&start={quote(start, safe='')}" if start else "")
-            data = self._send("GET", self._path(prefix, name=""), query=query, context=f"list {prefix}").json()
-            for item in data.get("objects", []):
+            what = f"list {prefix}"
+            data = json_body(self._send("GET", self._path(prefix, name=""), query=query, context=what), what, dict)
+            objects = data.get("objects", [])
+            if not isinstance(objects, list):
+                raise BadAnswer(f"{what}: answered 'objects': {str(objects)[:40]!r}, not a list")
+            for item in objects:
+                if not (isinstance(item, dict) and isinstance(item.get("name"), str)
+                        and isinstance(item.get("size") or 0, int)):
+                    raise BadAnswer(f"{what}: answered an object entry without a name and a size: {str(item)[:80]!r}")
                 md5 = item.get("md5")
                 yield ObjectInfo(url=prefix.with_key(item["name"]), size=int(item.get("size") or 0),
                                  etag=normalize_etag(item.get("etag")),
                                  last_modified=parse_iso_date(item.get("timeModified")),
-                                 content_md5=base64.b64decode(md5).hex() if md5 and "-" not in md5 else None)
+                                 content_md5=_md5_hex(md5, f"{what}: answered") if md5 and "-" not in md5 else None)
             start = data.get("nextStartWith")
             if not start:
                 return
@@ -195,7 +213,15 @@ class OciStore:
         # The copy is asked of the source's region (its endpoint, its work requests) and names this store's region
         # as the destination.
         origin = self if src.url.profile == dst.profile else OciStore(profiles.resolve(src.url))
-        work_request = origin._running_copy(src, dst) or origin._start_copy(src, dst, details)
+        work_request = origin._running_copy(src, dst)
+        if work_request is None:
+            asked = datetime.now(timezone.utc)
+            try:
+                work_request = origin._start_copy(src, dst, details)
+            except AnswerLost:
+                # The service may have accepted the copy before its answer was lost: follow that one. When there
+                # is none, the request never arrived, and asking again starts the only copy.
+                work_request = origin._running_copy(src, dst, since=asked) or origin._start_copy(src, dst, details)
         try:
             origin._wait(work_request, f"copy of {src.url} to {dst}", progress)
         except PreconditionFailed as e:
@@ -225,46 +251,60 @@ class OciStore:
             raise
         work_request = resp.headers.get("opc-work-request-id")
         if not work_request:
-            raise BadRequest(f"copy {src.url} to {dst}: the service accepted the copy but named no work request")
+            raise without(resp, "an opc-work-request-id header (the copy's work request)", f"copy {src.url} to {dst}")
         return work_request
 
-    def _running_copy(self, src: ObjectInfo, dst: ObjectURL) -> str | None:
-        """A COPY_OBJECT work request still running for this source and destination. Assumption (not in the
-        stored docs): its resources are the source and the destination, each with NAMESPACE, BUCKET and OBJECT in
-        its metadata. None when there is none, or when the service does not let us list them."""
+    def _running_copy(self, src: ObjectInfo, dst: ObjectURL, *, since: datetime | None = None) -> str | None:
+        """A COPY_OBJECT work request still running for this source and destination, or with `since`, one in any
+        state accepted from then on (give or take ACCEPTED_SLACK for clocks). Assumption (not in the stored docs):
+        its resources are the source and the destination, each with NAMESPACE, BUCKET and OBJECT in its metadata.
+        None when there is none, or when the service does not let us list them."""
         try:
-            bucket = self._send("GET", self._bucket_path(src.url), context=f"GET bucket {src.url.bucket}").json()
+            what = f"GET bucket {src.url.bucket}"
+            bucket = json_body(self._send("GET", self._bucket_path(src.url), context=what), what, dict)
             listing = self._send("GET", "/workRequests",
-                                 query=f"compartmentId={quote(bucket.get('compartmentId', ''), safe='')}",
+                                 query=f"compartmentId={quote(str(bucket.get('compartmentId', '')), safe='')}",
                                  context="list work requests").json()
-        except (NotFound, ValueError, PreconditionFailed):
+        except (NotFound, ValueError, PreconditionFailed, BadAnswer):  # BadAnswer: garbage, so none is known
             return None
         def names(url: ObjectURL) -> tuple:
             namespace, bucket = self._split(url)
             return namespace, bucket, url.key
 
         want = {names(src.url), names(dst)}
-        for item in listing if isinstance(listing, list) else listing.get("items", []):
-            if item.get("operationType") != "COPY_OBJECT" or item.get("status") not in ("ACCEPTED", "IN_PROGRESS"):
+        items = listing if isinstance(listing, list) else listing.get("items") if isinstance(listing, dict) else None
+        for item in items if isinstance(items, list) else []:
+            if not isinstance(item, dict) or item.get("operationType") != "COPY_OBJECT":
                 continue
+            if item.get("status") not in ("ACCEPTED", "IN_PROGRESS"):
+                accepted = parse_iso_date(item["timeAccepted"]) if isinstance(item.get("timeAccepted"), str) else None
+                if since is None or accepted is None or accepted < since - ACCEPTED_SLACK:
+                    continue
+            resources = item.get("resources") if isinstance(item.get("resources"), list) else []
             seen = {(m.get("NAMESPACE"), m.get("BUCKET"), m.get("OBJECT"))
-                    for m in (r.get("metadata") or {} for r in item.get("resources", []))}
+                    for m in ((r.get("metadata") if isinstance(r, dict) else None) for r in resources)
+                    if isinstance(m, dict)}
             if want <= seen:
                 return item["id"]
         return None
 
     def _wait(self, work_request: str, what: str, progress: Callable[[float], None] | None = None) -> None:
         def poll() -> jobs.JobStatus:
-            data = self._send("GET", f"/workRequests/{quote(work_request, safe='')}",
-                              context=f"poll work request {work_request}").json()
-            state = jobs.vendor_state(jobs.OCI_WORK_REQUEST, data.get("status", ""), what)
+            polled = f"{what}: poll work request {work_request}"
+            data = json_body(self._send("GET", f"/workRequests/{quote(work_request, safe='')}", context=polled),
+                             polled, dict)
+            state = jobs.vendor_state(jobs.OCI_WORK_REQUEST, data.get("status", ""), polled)
             detail, codes = None, []
             if state in (jobs.FAILED, jobs.CANCELED):
-                errors = self._send("GET", f"/workRequests/{quote(work_request, safe='')}/errors",
-                                    context=f"errors of work request {work_request}").json()
+                asked = f"errors of work request {work_request}"
+                errors = json_body(self._send("GET", f"/workRequests/{quote(work_request, safe='')}/errors",
+                                              context=asked), asked, list)
+                errors = [e for e in errors if isinstance(e, dict)]
                 codes = [e.get("code") for e in errors if e.get("code")]
                 detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors) or None
-            return jobs.JobStatus(state, data.get("percentComplete"), detail, {**data, "error_codes": codes})
+            percent = data.get("percentComplete")
+            percent = float(percent) if isinstance(percent, (int, float)) and not isinstance(percent, bool) else None
+            return jobs.JobStatus(state, percent, detail, {**data, "error_codes": codes})
 
         try:
             jobs.wait(poll, what=f"{what} (work request {work_request})", timeout=self.copy_timeout,
@@ -288,7 +328,7 @@ class OciStore:
         if info:
             conditions.check(info)  # OCI's GET takes no date conditions: judged on a HEAD just before
         return StreamingBody(self._send("GET", self._path(url), query=query, headers=headers, stream=True,
-                                        context=f"GET {url}"))
+                                        context=f"GET {url}"), f"GET {url}")
 
     def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
               source: ObjectInfo | None = None) -> ObjectInfo:
@@ -335,9 +375,13 @@ class OciStore:
             payload["contentType"] = content_type
         if options.storage_class:
             payload["storageTier"] = options.storage_class
-        data = self._json("POST", self._path(dst, kind="u", name=""), payload,
-                          context=f"start multipart upload to {dst}").json()
-        return Upload(dst, data["uploadId"])
+        # Sent again after a lost answer: a second upload is no second copy, at worst an unused upload.
+        what = f"start multipart upload to {dst}"
+        resp = self._json("POST", self._path(dst, kind="u", name=""), payload, idempotent=True, context=what)
+        upload_id = json_body(resp, what, dict).get("uploadId")
+        if not upload_id or not isinstance(upload_id, str):
+            raise without(resp, "an uploadId", what)
+        return Upload(dst, upload_id)
 
     def copy_part(self, upload: Upload, part: Part, src: ObjectInfo, *, conditions: SourceConditions) -> str:
         raise BadRequest("OCI has no part copy: CopyObject copies any size in the service")
@@ -347,12 +391,14 @@ class OciStore:
         resp = self._send("PUT", self._path(upload.url, kind="u"), query=query, sign_body=False,
                           headers={"Content-Length": str(part.size)}, body=request_body(body, part.size),
                           context=f"upload part {part.number} of {upload.url}")
+        if not normalize_etag(resp.headers.get("ETag")):
+            raise without(resp, "an ETag", f"upload part {part.number} of {upload.url}")
         return normalize_etag(resp.headers.get("ETag"))
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
                         source: ObjectInfo | None) -> ObjectInfo:
         payload = {"partsToCommit": [{"partNum": p.number, "etag": etag} for p, etag in parts]}
-        self._json("POST", self._path(upload.url, kind="u"), payload,
+        self._json("POST", self._path(upload.url, kind="u"), payload, idempotent=True,
                    query=f"uploadId={quote(upload.upload_id, safe='')}",
                    context=f"commit multipart upload to {upload.url}")
         return self.head(upload.url)
@@ -366,10 +412,25 @@ class OciStore:
             pass
 
     def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]:
-        data = self._send("GET", self._path(prefix, kind="u", name=""), context=f"list uploads under {prefix}").json()
-        for item in data if isinstance(data, list) else []:
-            if item.get("object", "").startswith(prefix.key):
+        what = f"list uploads under {prefix}"
+        data = json_body(self._send("GET", self._path(prefix, kind="u", name=""), context=what), what, list)
+        for item in data:
+            if not (isinstance(item, dict) and isinstance(item.get("object"), str)
+                    and isinstance(item.get("uploadId"), str)):
+                raise BadAnswer(f"{what}: answered an upload entry without an object and an uploadId: "
+                                f"{str(item)[:80]!r}")
+            if item["object"].startswith(prefix.key):
                 yield Upload(prefix.with_key(item["object"]), item["uploadId"], parse_iso_date(item.get("timeCreated")))
+
+
+def _md5_hex(value: str | None, what: str) -> str | None:
+    """A base64 MD5 (content-md5, a listing's md5) as hex; BadAnswer when the answer carries something else."""
+    if not value:
+        return None
+    try:
+        return base64.b64decode(value, validate=True).hex()
+    except ValueError:  # binascii.Error
+        raise BadAnswer(f"{what} with an MD5 {value[:40]!r} that is not base64") from None
 
 
 def from_profile(profile: profiles.Profile) -> OciStore:

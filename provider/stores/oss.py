@@ -11,6 +11,7 @@ from typing import Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from .. import profiles
+from ..answers import json_body, without
 from ..http import Request, transport
 from ..signing import oss as oss_signing
 from ..urls import ObjectURL
@@ -123,9 +124,12 @@ class OssStore(S3Family):
         def sign(m, u, h, now):  # ASSUMPTION: signed as any OSS call with no bucket and no key
             return self._sign(m, u, h, now, UNSIGNED_PAYLOAD, bucket="", key="", query="")
 
-        req = Request("POST", self.endpoint + APSARA_COPY_PATH, headers, body, context=f"copy {src.url} to {dst}")
+        req = Request("POST", self.endpoint + APSARA_COPY_PATH, headers, body, context=f"copy {src.url} to {dst}",
+                      idempotent=True)  # a copy sent twice writes the same object twice
         resp = transport().send(req, sign=sign, parse_error=_apsara_error, verify=self.profile.verify)
-        answer = resp.json()
+        answer = json_body(resp, req.context, dict)
+        if not isinstance(answer.get("ETag"), str) or not normalize_etag(answer["ETag"]):
+            raise without(resp, "an ETag in its JSON", req.context)  # nothing says the copy was made
         metadata, content_type, extra = resolved_write(options, src)
         return ObjectInfo(url=dst, size=src.size, etag=normalize_etag(answer.get("ETag")),
                           last_modified=parse_http_date(answer.get("LastModified")) or parse_iso_date(

@@ -10,9 +10,8 @@ from datetime import datetime
 from typing import Mapping
 from urllib.parse import urlsplit
 
-from defusedxml import ElementTree
-
 from .. import profiles
+from ..answers import xml_body
 from ..signing import sigv4
 from ..urls import ObjectURL
 from .base import Capabilities, ConfigError, GiB, Limits, MiB, ObjectInfo
@@ -150,8 +149,8 @@ class S3Store(S3Family):
             query = f"prefix={q(url.key)}&versions="
             if marker:
                 query = f"key-marker={q(marker)}&" + query
-            resp = self._send("GET", url.bucket, "", query, context=f"list versions of {url}")
-            root = ElementTree.fromstring(resp.content)
+            what = f"list versions of {url}"
+            root = xml_body(self._send("GET", url.bucket, "", query, context=what), what, "ListVersionsResult")
             for item in list(root.iterfind(".//{*}Version")) + list(root.iterfind(".//{*}DeleteMarker")):
                 if item.findtext("{*}Key") == url.key:
                     self.delete(url, version_id=item.findtext("{*}VersionId"))

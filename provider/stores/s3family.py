@@ -7,6 +7,7 @@ oss.py) supply endpoint and credential resolution, the signer and the addressing
 """
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable, Iterator, Mapping
@@ -14,12 +15,14 @@ from urllib.parse import quote
 from xml.sax.saxutils import escape as xml_escape
 
 import requests
-from defusedxml import ElementTree
+from defusedxml import DefusedXmlException, ElementTree
 
 from .. import profiles
+from ..answers import answer_summary, header_int, without, xml_body
 from ..http import Request, transport
 from ..urls import ObjectURL
-from .base import (Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed, SourceConditions, Upload,
+from .base import (BadAnswer, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed, SourceConditions,
+                   Upload,
                    WriteOptions, normalize_etag, refuse_unsupported, require_etag, resolved_write)
 from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
@@ -62,10 +65,31 @@ def parse_error(resp: requests.Response, dialect: Dialect, *, error_in_200: bool
             root = ElementTree.fromstring(body)
             return (root.findtext("{*}Code"), root.findtext("{*}Message") or resp.reason or "",
                     root.findtext("{*}RequestId") or rid)
-        except ElementTree.ParseError:
+        except (ElementTree.ParseError, DefusedXmlException):
             pass
     code = {404: "NotFound", 412: "PreconditionFailed", 304: "PreconditionFailed"}.get(resp.status_code)
+    summary = answer_summary(resp)
+    if summary.startswith("an HTML page"):  # a proxy's or gateway's page, not the service's XML: describe it
+        return code, f"{resp.reason or 'error'}: answered {summary}", rid
     return code, (body.decode("utf-8", "replace").strip()[:300] or resp.reason or ""), rid
+
+
+def composite_etag(part_etags: list[str]) -> str | None:
+    """The ETag S3 gives an object completed from these parts (the MD5 of their binary MD5s, then -count), or None
+    when a part's ETag is no MD5."""
+    try:
+        joined = b"".join(bytes.fromhex(normalize_etag(e) or "") for e in part_etags)
+    except ValueError:
+        return None
+    return f"{hashlib.md5(joined).hexdigest()}-{len(part_etags)}"
+
+
+def _xml_int(item, name: str, what: str) -> int:
+    text = item.findtext("{*}" + name) or "0"
+    try:
+        return int(text)
+    except ValueError:
+        raise BadAnswer(f"{what}: answered <{name}>{text[:40]}</{name}>, not a number") from None
 
 
 class S3Family:
@@ -91,9 +115,10 @@ class S3Family:
     # --- requests -------------------------------------------------------------------------------------------------
     def _send(self, method: str, bucket: str, key: str = "", query: str = "", *, headers=None, body=None,
               context: str, stream=False, payload_hash: str = UNSIGNED_PAYLOAD,
-              error_in_200: bool = False) -> requests.Response:
+              error_in_200: bool = False, idempotent: bool | None = None) -> requests.Response:
         url, target_headers = self._target(bucket, key, query)
-        req = Request(method, url, {**target_headers, **(headers or {})}, body, stream=stream, context=context)
+        req = Request(method, url, {**target_headers, **(headers or {})}, body, stream=stream, context=context,
+                      idempotent=idempotent)
         dialect = self.dialect
         return transport().send(req, sign=lambda m, u, h, now: self._sign(m, u, h, now, payload_hash, bucket=bucket,
                                                                           key=key, query=query),
@@ -109,7 +134,7 @@ class S3Family:
         h, meta = resp.headers, self.dialect.h("meta-")
         etag = normalize_etag(h.get("ETag"))
         return ObjectInfo(
-            url=url, size=int(h.get("Content-Length", 0)), etag=etag,
+            url=url, size=header_int(resp, "Content-Length", f"HEAD {url}", default=0), etag=etag,
             last_modified=parse_http_date(h.get("Last-Modified")), content_type=h.get("Content-Type"),
             metadata={k[len(meta):].lower(): v for k, v in h.items() if k.lower().startswith(meta)},
             headers=content_headers(h), version_id=h.get(self.dialect.h("version-id")),
@@ -123,6 +148,8 @@ class S3Family:
     # --- the Store protocol ---------------------------------------------------------------------------------------
     def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
         resp = self._send("HEAD", url.bucket, url.key, self._version_query(version_id), context=f"HEAD {url}")
+        if not normalize_etag(resp.headers.get("ETag")):  # every object has one: this answer is not about one
+            raise without(resp, "an ETag", f"HEAD {url}")
         return self._info(url, resp)
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
@@ -134,13 +161,15 @@ class S3Family:
             else:
                 params = [("prefix", prefix.key)] + ([("marker", marker)] if marker else [])
             query = "&".join(f"{k}={q(v)}" for k, v in sorted(params))
-            root = ElementTree.fromstring(self._send("GET", prefix.bucket, "", query,
-                                                     context=f"list {prefix}").content)
+            what = f"list {prefix}"
+            root = xml_body(self._send("GET", prefix.bucket, "", query, context=what), what, "ListBucketResult")
             last_key = None
             for item in root.iterfind(".//{*}Contents"):
                 etag = normalize_etag(item.findtext("{*}ETag"))
                 last_key = item.findtext("{*}Key")
-                yield ObjectInfo(url=prefix.with_key(last_key), size=int(item.findtext("{*}Size") or 0),
+                if last_key is None:
+                    raise BadAnswer(f"{what}: answered a <Contents> entry without a <Key>")
+                yield ObjectInfo(url=prefix.with_key(last_key), size=_xml_int(item, "Size", what),
                                  etag=etag, composite="multipart" if etag and "-" in etag else None,
                                  last_modified=parse_iso_date(item.findtext("{*}LastModified")),
                                  storage_class=item.findtext("{*}StorageClass"))
@@ -207,12 +236,14 @@ class S3Family:
             headers[d.h("metadata-directive")] = d.directive["REPLACE"]
         headers.update(self._no_overwrite_headers(options, copy=True))
         headers.update(self._object_headers(options, copy=True))
-        resp = self._send("PUT", dst.bucket, dst.key, headers=headers, error_in_200=True,
-                          context=f"copy {src.url} to {dst}")
-        root = ElementTree.fromstring(resp.content)
+        what = f"copy {src.url} to {dst}"
+        resp = self._send("PUT", dst.bucket, dst.key, headers=headers, error_in_200=True, context=what)
+        root = xml_body(resp, what, "CopyObjectResult")
+        etag = normalize_etag(root.findtext("{*}ETag") or resp.headers.get("ETag"))
+        if not etag:
+            raise without(resp, "an ETag in its <CopyObjectResult>", what)
         metadata, content_type, extra = resolved_write(options, src)
-        return ObjectInfo(url=dst, size=src.size,
-                          etag=normalize_etag(root.findtext("{*}ETag") or resp.headers.get("ETag")),
+        return ObjectInfo(url=dst, size=src.size, etag=etag,
                           last_modified=parse_iso_date(root.findtext("{*}LastModified")),
                           content_type=content_type, metadata=metadata, headers=extra,
                           version_id=resp.headers.get(d.h("version-id")),
@@ -229,7 +260,7 @@ class S3Family:
             headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
         resp = self._send("GET", url.bucket, url.key, self._version_query(version_id), headers=headers,
                           stream=True, context=f"GET {url}")
-        return StreamingBody(resp)
+        return StreamingBody(resp, f"GET {url}")
 
     def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
               source: ObjectInfo | None = None) -> ObjectInfo:
@@ -248,6 +279,8 @@ class S3Family:
                 raise PreconditionFailed(f"{url} already exists and overwrite is off", status=e.status,
                                          code=e.code) from None
             raise
+        if not normalize_etag(resp.headers.get("ETag")):
+            raise without(resp, "an ETag", f"PUT {url}")
         metadata, content_type, extra = resolved_write(options, source)
         return ObjectInfo(url=url, size=size, etag=normalize_etag(resp.headers.get("ETag")),
                           content_type=content_type, metadata=metadata, headers=extra,
@@ -270,10 +303,14 @@ class S3Family:
         refuse_unsupported(options, self.capabilities, dst)
         headers = self._write_headers(options, source)
         headers.update(self._object_headers(options, copy=False))
-        resp = self._send("POST", dst.bucket, dst.key, "uploads=", headers=headers,
+        # Sent again after a lost answer, as the SDKs do: a second upload is no second copy, only an unused upload.
+        resp = self._send("POST", dst.bucket, dst.key, "uploads=", headers=headers, idempotent=True,
                           context=f"start multipart upload to {dst}")
-        return Upload(dst, ElementTree.fromstring(resp.content).findtext("{*}UploadId"),
-                      encryption=self._encryption(resp.headers))
+        what = f"start multipart upload to {dst}"
+        upload_id = xml_body(resp, what, "InitiateMultipartUploadResult").findtext("{*}UploadId")
+        if not upload_id:
+            raise without(resp, "an <UploadId>", what)
+        return Upload(dst, upload_id, encryption=self._encryption(resp.headers))
 
     @staticmethod
     def _part_query(upload: Upload, part: Part) -> str:
@@ -282,14 +319,20 @@ class S3Family:
     def copy_part(self, upload: Upload, part: Part, src: ObjectInfo, *, conditions: SourceConditions) -> str:
         headers = self._copy_source_headers(src, conditions)
         headers[self.dialect.h("copy-source-range")] = f"bytes={part.start}-{part.end}"
+        what = f"copy part {part.number} of {src.url} to {upload.url}"
         resp = self._send("PUT", upload.url.bucket, upload.url.key, self._part_query(upload, part), headers=headers,
-                          error_in_200=True, context=f"copy part {part.number} of {src.url} to {upload.url}")
-        return normalize_etag(ElementTree.fromstring(resp.content).findtext("{*}ETag") or resp.headers.get("ETag"))
+                          error_in_200=True, context=what)
+        etag = normalize_etag(xml_body(resp, what, "CopyPartResult").findtext("{*}ETag") or resp.headers.get("ETag"))
+        if not etag:
+            raise without(resp, "an ETag", what)
+        return etag
 
     def upload_part(self, upload: Upload, part: Part, body) -> str:
         resp = self._send("PUT", upload.url.bucket, upload.url.key, self._part_query(upload, part),
                           headers={"Content-Length": str(part.size)}, body=request_body(body, part.size),
                           context=f"upload part {part.number} of {upload.url}")
+        if not normalize_etag(resp.headers.get("ETag")):
+            raise without(resp, "an ETag", f"upload part {part.number} of {upload.url}")
         return normalize_etag(resp.headers.get("ETag"))
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
@@ -297,9 +340,24 @@ class S3Family:
         body = ("<CompleteMultipartUpload>" + "".join(
             f"<Part><PartNumber>{p.number}</PartNumber><ETag>\"{xml_escape(etag)}\"</ETag></Part>"
             for p, etag in parts) + "</CompleteMultipartUpload>").encode()
-        self._send("POST", upload.url.bucket, upload.url.key, f"uploadId={q(upload.upload_id)}", body=body,
-                   headers={"Content-Type": "application/xml"}, payload_hash=self._payload_hash(body),
-                   error_in_200=True, context=f"complete multipart upload to {upload.url}")
+        what = f"complete multipart upload to {upload.url}"
+        try:
+            resp = self._send("POST", upload.url.bucket, upload.url.key, f"uploadId={q(upload.upload_id)}",
+                              body=body, headers={"Content-Type": "application/xml"},
+                              payload_hash=self._payload_hash(body), error_in_200=True, idempotent=True,
+                              context=what)
+        except NotFound as e:
+            # A retry after a lost answer finds the upload gone because the first try completed it: the object
+            # is there with exactly the ETag these parts make. Anything else is a real NoSuchUpload.
+            try:
+                info = self.head(upload.url)
+            except NotFound:
+                raise e from None
+            expected = composite_etag([etag for _, etag in parts])
+            if expected is None or (info.etag or "").lower() != expected:
+                raise e from None
+            return info
+        xml_body(resp, what, "CompleteMultipartUploadResult")  # garbage is no completion: the caller aborts
         return self.head(upload.url)  # the answer has no Last-Modified or version id
 
     def abort_upload(self, upload: Upload) -> None:
@@ -314,8 +372,9 @@ class S3Family:
         server_prefix = prefix.key if self.capabilities.list_uploads_by_prefix else ""
         while True:
             query = f"{markers}prefix={q(server_prefix)}&uploads="
-            root = ElementTree.fromstring(self._send("GET", prefix.bucket, "", query,
-                                                     context=f"list uploads under {prefix}").content)
+            what = f"list uploads under {prefix}"
+            root = xml_body(self._send("GET", prefix.bucket, "", query, context=what), what,
+                            "ListMultipartUploadsResult")
             for item in root.iterfind(".//{*}Upload"):
                 key = item.findtext("{*}Key") or ""
                 if key.startswith(prefix.key):
@@ -327,6 +386,6 @@ class S3Family:
             markers = f"key-marker={q(key)}&upload-id-marker={q(upload_id or '')}&"
 
     def get_tags(self, url: ObjectURL) -> dict[str, str]:
-        root = ElementTree.fromstring(self._send("GET", url.bucket, url.key, "tagging=",
-                                                 context=f"get tags of {url}").content)
+        what = f"get tags of {url}"
+        root = xml_body(self._send("GET", url.bucket, url.key, "tagging=", context=what), what, "Tagging")
         return {t.findtext("{*}Key"): t.findtext("{*}Value") or "" for t in root.iterfind(".//{*}Tag")}

@@ -18,10 +18,12 @@ from urllib.parse import quote, unquote
 import requests
 
 from .. import profiles
+from ..answers import answer_summary, header_int, json_body, without
 from ..http import Request, transport
 from ..urls import ObjectURL
-from .base import (AccessDenied, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
-                   SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, require_etag, resolved_write)
+from .base import (AccessDenied, BadAnswer, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part,
+                   PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported,
+                   require_etag, resolved_write)
 from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
 # The copy middleware passes conditional headers to its GET of the source, so if-none-match: * cannot guard the
@@ -123,7 +125,8 @@ class SwiftStore:
         url, token = resp.headers.get("X-Storage-Url"), resp.headers.get("X-Auth-Token") or resp.headers.get(
             "X-Storage-Token")
         if not url or not token:
-            raise AccessDenied(f"Swift tempauth at {self.auth_url} answered without a storage URL or token")
+            raise AccessDenied(f"Swift tempauth login at {self.auth_url} as {self.user}: answered HTTP "
+                               f"{resp.status_code} without a storage URL or token ({answer_summary(resp)})")
         return url, token
 
     def _auth_v3(self) -> tuple[str, str]:
@@ -137,16 +140,23 @@ class SwiftStore:
             "scope": {"project": {"name": self.project, "domain": {"name": project_domain}}}}}
         resp = transport().send(
             Request("POST", f"{base}/auth/tokens", {"Content-Type": "application/json"}, json.dumps(body).encode(),
-                    context=f"Keystone login at {base} as {self.user}"),
+                    context=f"Keystone login at {base} as {self.user}", idempotent=True),  # a second token
             parse_error=parse_error, verify=p.verify)
+        what = f"Keystone login at {base} as {self.user}"
         token = resp.headers.get("X-Subject-Token")
+        if not token:
+            raise without(resp, "an X-Subject-Token header", what)
         interface = p.get("interface") or env.get("OS_INTERFACE") or "public"
-        for service in resp.json().get("token", {}).get("catalog", []):
-            if service.get("type") != "object-store":
+        catalog = json_body(resp, what, dict).get("token")
+        catalog = catalog.get("catalog") if isinstance(catalog, dict) else None
+        if not isinstance(catalog, list):
+            raise BadAnswer(f"{what}: answered a token without a service catalog ({answer_summary(resp)})")
+        for service in catalog:
+            if not isinstance(service, dict) or service.get("type") != "object-store":
                 continue
-            for ep in service.get("endpoints", []):
-                if ep.get("interface") == interface and (not self.region or self.region in (
-                        ep.get("region_id"), ep.get("region"))):
+            for ep in service.get("endpoints") if isinstance(service.get("endpoints"), list) else []:
+                if isinstance(ep, dict) and isinstance(ep.get("url"), str) and ep.get("interface") == interface and (
+                        not self.region or self.region in (ep.get("region_id"), ep.get("region"))):
                     return ep["url"], token
         raise ConfigError(f"Keystone at {base} lists no {interface} object-store endpoint"
                           + (f" in region {self.region}" if self.region else ""))
@@ -188,20 +198,28 @@ class SwiftStore:
         if version_id:
             raise ConfigError(f"{url}: version ids are not supported for swift:// URLs")
         resp = self._send("HEAD", self._path(url.bucket, url.key), context=f"HEAD {url}")
+        if not normalize_etag(resp.headers.get("Etag")):  # every object has one: this answer is not about one
+            raise without(resp, "an ETag", f"HEAD {url}")
+        header_int(resp, "Content-Length", f"HEAD {url}", default=0)
         return self._info(url, resp.headers)
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
         marker = ""
         while True:
             query = f"format=json&limit=10000&prefix={quote(prefix.key, safe='')}&marker={quote(marker, safe='')}"
-            resp = self._send("GET", self._path(prefix.bucket), query=query, context=f"list {prefix}")
+            what = f"list {prefix}"
+            resp = self._send("GET", self._path(prefix.bucket), query=query, context=what)
             if resp.status_code == 204:
                 return
-            items = resp.json()
+            items = json_body(resp, what, list)
             for item in items:
-                if "subdir" in item:
+                if isinstance(item, dict) and "subdir" in item:
                     continue
-                yield ObjectInfo(url=prefix.with_key(item["name"]), size=int(item["bytes"]),
+                if not (isinstance(item, dict) and isinstance(item.get("name"), str)
+                        and isinstance(item.get("bytes"), int)):
+                    raise BadAnswer(f"{what}: answered a listing entry without a name and a size: "
+                                    f"{str(item)[:80]!r}")
+                yield ObjectInfo(url=prefix.with_key(item["name"]), size=item["bytes"],
                                  etag=normalize_etag(item.get("hash")), content_type=item.get("content_type"),
                                  last_modified=parse_iso_date(item.get("last_modified")))
             if len(items) < 10000:
@@ -233,6 +251,8 @@ class SwiftStore:
             headers.update(self._write_headers(options, src))
         resp = self._send("PUT", self._path(dst.bucket, dst.key), headers=headers,
                           context=f"copy {src.url} to {dst}")
+        if not normalize_etag(resp.headers.get("Etag")):
+            raise without(resp, "an ETag", f"copy {src.url} to {dst}")
         metadata, content_type, extra = resolved_write(options, src)
         return ObjectInfo(url=dst, size=src.size, etag=normalize_etag(resp.headers.get("Etag")),
                           last_modified=parse_http_date(resp.headers.get("Last-Modified")),
@@ -249,7 +269,7 @@ class SwiftStore:
             headers["Range"] = f"bytes={byte_range[0]}-{byte_range[1]}"
         resp = self._send("GET", self._path(url.bucket, url.key), headers=headers, stream=True,
                           context=f"GET {url}")
-        return StreamingBody(resp)
+        return StreamingBody(resp, f"GET {url}")
 
     def write(self, url: ObjectURL, body, size: int, *, options: WriteOptions,
               source: ObjectInfo | None = None) -> ObjectInfo:
@@ -264,6 +284,8 @@ class SwiftStore:
                               context=f"PUT {url}")
         except PreconditionFailed as e:
             raise PreconditionFailed(f"{url} already exists and overwrite is off", status=e.status) from None
+        if not normalize_etag(resp.headers.get("Etag")):
+            raise without(resp, "an ETag", f"PUT {url}")
         metadata, content_type, extra = resolved_write(options, source)
         return ObjectInfo(url=url, size=size, etag=normalize_etag(resp.headers.get("Etag")),
                           last_modified=parse_http_date(resp.headers.get("Last-Modified")),
@@ -289,7 +311,8 @@ class SwiftStore:
         resp = self._send("GET", self._path(url.bucket, url.key), query="multipart-manifest=get",
                           context=f"read the manifest of {url}")
         mine = f"/{url.bucket}{SEGMENTS_SUFFIX}/{url.key}/"
-        return all(unquote(seg.get("name", "")).startswith(mine) for seg in resp.json())
+        segments = json_body(resp, f"read the manifest of {url}", list)
+        return all(isinstance(seg, dict) and unquote(str(seg.get("name", ""))).startswith(mine) for seg in segments)
 
     def copy_manifest(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
                       options: WriteOptions) -> ObjectInfo:
@@ -322,12 +345,16 @@ class SwiftStore:
                    "Range": f"bytes={part.start}-{part.end}", **self._condition_headers(conditions)}
         resp = self._send("PUT", self._segment_path(upload, part), headers=headers,
                           context=f"copy segment {part.number} of {src.url} to {upload.url}")
+        if not normalize_etag(resp.headers.get("Etag")):
+            raise without(resp, "an ETag", f"copy segment {part.number} of {src.url} to {upload.url}")
         return normalize_etag(resp.headers.get("Etag"))
 
     def upload_part(self, upload: Upload, part: Part, body) -> str:
         resp = self._send("PUT", self._segment_path(upload, part), headers={"Content-Length": str(part.size)},
                           body=request_body(body, part.size),
                           context=f"upload segment {part.number} of {upload.url}")
+        if not normalize_etag(resp.headers.get("Etag")):
+            raise without(resp, "an ETag", f"upload segment {part.number} of {upload.url}")
         return normalize_etag(resp.headers.get("Etag"))
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,

@@ -272,6 +272,15 @@ class OacEmulator:
 
         return self._new_work_request("RESTORE_SNAPSHOT", "SYSTEM", sid, finish)
 
+    def advance_creating(self) -> None:
+        """Reading a snapshot still CREATING counts as a poll of its work request: a client that lost the work
+        request's id (an interrupted run) follows the snapshot instead, as it would see it advance on a real
+        instance."""
+        for wr in list(self.work_requests.values()):
+            snap = self.snapshots.get(wr.resource_id)
+            if wr.operation_type == "CREATE_SNAPSHOT" and snap is not None and snap.lifecycle_state == "CREATING":
+                self.poll(wr)
+
     def poll(self, wr: WorkRequest) -> None:
         if wr.status in TERMINAL:
             return
@@ -365,8 +374,11 @@ class _Handler(BaseHTTPRequestHandler):
         if segs == ["snapshots"] and method == "POST":
             accepted(emu.create_snapshot(body()))
         elif segs == ["snapshots"] and method == "GET":
+            emu.advance_creating()
             self._send(200, {"items": [s.to_json() for s in emu.snapshots.values()]})
         elif len(segs) == 2 and segs[0] == "snapshots" and method in ("GET", "DELETE"):
+            if method == "GET":
+                emu.advance_creating()
             snap = emu.snapshots.get(segs[1])
             if snap is None:
                 raise OacError(404, "NotFound", f"snapshot {segs[1]} not found")

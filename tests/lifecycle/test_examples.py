@@ -7,7 +7,7 @@ import re
 import pytest
 import yaml
 
-from ..conftest import ROOT
+from ..conftest import ROOT, TEST_ENV
 from .test_pulumi_cli import Stack, pulumi_bin  # noqa: F401  (fixture)
 
 EXAMPLES = ROOT / "examples"
@@ -43,13 +43,23 @@ def test_seed_example_copies_server_side(pulumi_bin, tmp_path, backends, key_pre
     for key in keys["value"]:
         backend.put(f"{key_prefix}golden/{key}", f"golden {key}".encode())
     stack = Stack(pulumi_bin, tmp_path, program=EXAMPLES / f"{kind}-seed", name=f"{kind}-seed")
+    log_file = tmp_path / "provider.log"
+    stack.env.update(OBJECTCOPY_LOG="debug", OBJECTCOPY_LOG_FILE=str(log_file))
     base = f"{kind}://{backend.profile}@{backend.bucket}/{key_prefix}"
     stack.run("config", "set", "golden", base + "golden/")
     stack.run("config", "set", "env", base + "env/")
-    stack.run("up", "--yes")
+    up = stack.run("up", "--yes")
     for key in keys["value"]:
         assert backend.get(f"{key_prefix}env/{key}") == f"golden {key}".encode()
     outputs = json.loads(stack.run("stack", "output", "copies", "--json").stdout)
     assert all(v.endswith("(server-side)") for v in outputs.values()), outputs
+    # The store's secret reached the provider only through the environment variable its profile names: it is
+    # in none of the state, the engine's output or the provider's log (which logs every request).
+    secret = TEST_ENV["OC_TEST_MINIO_SECRET" if kind == "s3" else "OC_TEST_SWIFT_KEY"]
+    log = log_file.read_text()
+    assert "PUT" in log or "COPY" in log, log[:500]
+    for what, text in {"exported state": stack.run("stack", "export").stdout, "engine output": up.stdout + up.stderr,
+                       "provider log": log}.items():
+        assert secret not in text, f"the store's secret appears in the {what}"
     stack.run("destroy", "--yes")
     assert not any(backend.exists(f"{key_prefix}env/{key}") for key in keys["value"])

@@ -104,3 +104,35 @@ def test_epm_failure_carries_details(epm_env, api_key):
                                       private_key_pem=api_key.private_pem)
     with pytest.raises(jobs.JobFailed, match="snapshot is locked by another job"):
         client.wait(job, "export")
+
+
+def test_epm_naming_assumptions():
+    assert epm.exported_object_name("Artifact Snapshot", "LCM") == "Artifact Snapshot.zip"
+    assert epm.exported_object_name("inbox/data.csv", "EXTERNAL") == "data.csv"
+    assert epm.exported_object_name("inbox\\data.csv", None) == "data.csv"
+    assert epm.imported_file_name("golden/Restore Me.zip") == "Restore Me"
+    assert epm.imported_file_name("Snap.ZIP") == "Snap"
+    assert epm.imported_file_name("load.csv") == "load.csv"
+
+
+def test_epm_file_field_and_its_hint(monkeypatch):
+    monkeypatch.delenv(epm.FILE_FIELD_ENV, raising=False)
+    assert epm.file_field() == "filePath"
+    hint = epm.file_field_hint("EPMLCM-14000: The required parameter 'filePath' is missing.")
+    assert "sends the file as `filePath`" in hint and "OBJECTCOPY_EPM_FILE_FIELD=fileName" in hint
+    assert epm.file_field_hint('Unrecognized field "filePath" (class CopyToRequest)')
+    assert epm.file_field_hint("EPMLCM-14004: File 'inbox/x.csv' does not exist in the environment.") == ""
+    assert epm.file_field_hint("EPMLCM-14000: The required parameter 'url' is missing.") == ""
+    monkeypatch.setenv(epm.FILE_FIELD_ENV, "fileName")
+    assert epm.file_field() == "fileName"
+    assert "OBJECTCOPY_EPM_FILE_FIELD=filePath" in epm.file_field_hint("The parameter 'fileName' is unknown")
+    monkeypatch.setenv(epm.FILE_FIELD_ENV, "file name")
+    with pytest.raises(ConfigError, match="OBJECTCOPY_EPM_FILE_FIELD"):
+        epm.file_field()
+
+
+def test_epm_delete_of_a_missing_file_is_fine(epm_env):
+    client = epm.EpmClient(epm_env.url, backoff=FAST)
+    client.delete_file("Artifact Snapshot")
+    assert client.find_file("Artifact Snapshot") is None
+    client.delete_file("Artifact Snapshot")  # EPM answers status 8, not a 404: the listing decides
