@@ -24,7 +24,7 @@ from pulumi.dynamic import (CheckFailure, CheckResult, CreateResult, DiffResult,
 from .. import transfer
 from ..services import analytics, buckets
 from ..signing import oci as oci_signing
-from ..stores.base import NotFound, ObjectCopyError
+from ..stores.base import AnswerLost, NotFound, ObjectCopyError
 from ..urls import URLError, parse
 from . import engine_log
 
@@ -174,14 +174,21 @@ class AnalyticsSnapshotProvider(ResourceProvider):
         client = analytics.AnalyticsClient(props["instance_url"])
         try:
             # A retried create (an interrupted run) finds its snapshot by name and takes it over.
+            what = f"{props['type']} snapshot {props['name']!r}"
             existing = client.find_snapshot(props["name"])
             work_request = None
-            if existing is not None and existing.get("lifecycleState", "ACTIVE") != "ACTIVE":
-                existing = client.wait_for_snapshot(props["name"], f"{props['type']} snapshot {props['name']!r}")
             if existing is None:
-                work_request = client.create_snapshot(payload(props))
-                client.wait(work_request, f"{props['type']} snapshot {props['name']!r}")
-                existing = client.find_snapshot(props["name"])
+                try:
+                    work_request = client.create_snapshot(payload(props))
+                except AnswerLost:  # it may have reached the instance: a snapshot of this name is the one it started
+                    existing = client.find_snapshot(props["name"])
+                    if existing is None:
+                        raise
+                else:
+                    client.wait(work_request, what)
+                    existing = client.find_snapshot(props["name"])
+            if existing is not None and existing.get("lifecycleState", "ACTIVE") != "ACTIVE":
+                existing = client.wait_for_snapshot(props["name"], what)
             if existing is None:
                 raise ObjectCopyError(f"snapshot {props['name']!r} finished but is not listed by the instance")
         except ObjectCopyError as e:
