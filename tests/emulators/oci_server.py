@@ -20,7 +20,8 @@ names are unique across regions, so any request reaches a bucket wherever it liv
 destinationRegion must be an emulator region (else 400) and the destination bucket must live in it (else the work
 request fails BucketNotFound), so a client naming the wrong region is caught.
 
-Control API: unauthenticated JSON under /_emulator/ (never an OCI path); tests/emulators/oci.py wraps it.
+Control API: unauthenticated JSON under /_emulator/ (never an OCI path), in oci_control.py; tests/emulators/oci.py
+wraps it.
 
 This file is the HTTP side (signatures, routing, the operations); oci_copy.py holds the state, OciStore and the
 work requests' copy engine.
@@ -84,6 +85,7 @@ def _load(name: str, filename: str) -> Any:
 
 _store = _load("objectcopy_emulator_store", "store.py")
 _copy = _load("objectcopy_emulator_oci_copy", "oci_copy.py")  # after store.py: it subclasses store.py's Store
+_control = _load("objectcopy_emulator_oci_control", "oci_control.py")  # after both: it uses their errors
 StoreError = _store.StoreError
 OciError, OciStore, State, WorkRequest = _copy.OciError, _copy.OciStore, _copy.State, _copy.WorkRequest
 b64md5, check_write, iso = _copy.b64md5, _copy.check_write, _copy.iso
@@ -95,13 +97,6 @@ CONTENT_HEADERS = {"content-encoding": "contentEncoding", "content-language": "c
 LIST_FIELDS = {"name", "size", "etag", "md5", "timeCreated", "timeModified", "storageTier", "archivalState"}
 UNSIGNED_BODY = re.compile(r"^/n/[^/]+/b/[^/]+/[ou]/.")   # PutObject, UploadPart: the SDK does not hash the body
 TERMINAL = ("COMPLETED", "FAILED", "CANCELED")
-
-
-def object_json(obj: Any, data: bool = False) -> dict[str, Any]:
-    out = {"name": obj.key, "etag": obj.etag, "versionId": obj.version_id, "size": obj.size,
-           "contentType": obj.content_type, "metadata": dict(obj.metadata), "storageTier": obj.storage_class,
-           "headers": dict(obj.content_headers), "lastModified": obj.last_modified}
-    return {**out, "data": base64.b64encode(obj.data).decode()} if data else out
 
 
 def parse_range(value: str, size: int) -> tuple[int, int] | None:
@@ -146,7 +141,7 @@ class Handler(BaseHTTPRequestHandler):
             path, _, query = self.path.partition("?")
             self.query = dict(parse_qsl(query, keep_blank_values=True))
             if path.startswith("/_emulator/"):
-                return self.admin(path[len("/_emulator/"):])
+                return _control.handle(self, path[len("/_emulator/"):])
             self.state.log.append({"method": self.command, "path": self.path, "headers": dict(self.headers.items()),
                                    "body": base64.b64encode(self.body[:65536]).decode(), "size": len(self.body)})
             self.authenticate(path)
@@ -483,58 +478,6 @@ class Handler(BaseHTTPRequestHandler):
         self.no_op()
 
     # -- control API (tests/emulators/oci.py) ---------------------------------------------------------------------
-    def admin(self, op: str) -> None:
-        st, d, m = self.state, self.json_body(), self.command
-        if op == "buckets" and m == "POST":
-            st.create_bucket(d["name"], d.get("region"), d.get("versioning", False), d.get("compartment"))
-            return self.send_json(200, self.bucket_json(d["name"]) | {"region": st.buckets[d["name"]]["region"]})
-        if op == "objects" and m == "PUT":
-            store = st.bucket(d["bucket"])
-            attrs = self.content_attrs(d.get("storageTier"), d.get("contentType"), d.get("headers") or {},
-                                       {f"opc-meta-{k}": v for k, v in (d.get("metadata") or {}).items()})
-            obj = store.put(d["bucket"], d["name"], base64.b64decode(d.get("data", "")), **attrs)
-            return self.send_json(200, object_json(obj))
-        if op == "objects" and m == "GET" and "name" not in self.query:
-            return self.send_json(200, [[b, o.key] for b in sorted(st.buckets)
-                                        for o in st.bucket(b).list(b, max_keys=1 << 30)[0]])
-        if op == "objects" and m == "DELETE":
-            q = self.query
-            try:
-                st.bucket(q["bucket"]).get(q["bucket"], q["name"])
-            except StoreError:
-                return self.send_json(404, {})
-            st.bucket(q["bucket"]).delete(q["bucket"], q["name"])
-            return self.send_json(200, {})
-        if op == "objects" and m == "GET":
-            q = self.query
-            try:
-                obj = st.bucket(q["bucket"]).get(q["bucket"], q["name"], q.get("versionId"))
-            except StoreError as e:
-                raise OciError(404, "ObjectNotFound", e.message) from None
-            return self.send_json(200, object_json(obj, data=True))
-        with st.lock:
-            if op == "workrequests" and m == "GET":
-                return self.send_json(200, [w.json() | {"details": w.details, "errors": w.errors}
-                                            for w in sorted(st.work.values(), key=lambda w: w.accepted)])
-            if op == "faults" and m == "POST":
-                st.faults.append(d)
-            elif op == "copy-faults" and m == "POST":
-                st.copy_faults.append(d)
-            elif op == "hold" and m == "POST":
-                st.hold_at = float(d.get("at", 50.0))
-            elif op == "release" and m == "POST":
-                st.hold_at = None
-                st.lock.notify_all()
-            elif op == "requests" and m in ("GET", "DELETE"):
-                entries = list(st.log)
-                if m == "DELETE":
-                    st.log.clear()
-                return self.send_json(200, entries)
-            else:
-                raise OciError(404, "NotFound", f"no control operation {m} /_emulator/{op}")
-        self.send_json(200, {})
-
-
 class Server(ThreadingHTTPServer):
     daemon_threads = True
 
