@@ -41,7 +41,8 @@ KNOWN_FIELDS = {
     "user", "tenancy", "fingerprint", "key_file", "private_key_env", "private_key_config", "passphrase_env",
     "passphrase_config", "oci_profile", "copy_timeout", "min_part_size", "api",
     "auth_url", "auth_version", "storage_url", "user", "user_env", "key_env", "username", "username_env",
-    "password_env", "project_name", "user_domain_name", "project_domain_name", "region_name", "interface",
+    "password_env", "project_name", "project_id",
+    "user_domain_name", "project_domain_name", "user_domain_id", "project_domain_id", "region_name", "interface",
     "single_copy_limit", "multipart_cutoff", "part_size", "concurrency",
 }
 

@@ -82,16 +82,20 @@ class SwiftStore:
             if not self.user or not self.key:
                 raise ConfigError(f"Swift tempauth at {self.auth_url} needs a user and key: set ST_USER and "
                                   "ST_KEY, or a profile with user/user_env and key_env")
-            self.project = self.region = None
+            self.project = self.project_id = self.region = None
         else:
             self.user = profile.get("username") or profile.secret("username", env_default="OS_USERNAME",
                                                                   required=False)
             self.key = profile.secret("password", env_default="OS_PASSWORD")
-            self.project = profile.get("project_name") or env.get("OS_PROJECT_NAME") or env.get("OS_TENANT_NAME")
+            # A project by id needs no domain; by name, its domain (by name or id) scopes it.
+            self.project_id = profile.get("project_id") or env.get("OS_PROJECT_ID") or env.get("OS_TENANT_ID")
+            self.project = self.project_id or profile.get("project_name") or env.get("OS_PROJECT_NAME") \
+                or env.get("OS_TENANT_NAME")
             self.region = profile.get("region_name") or env.get("OS_REGION_NAME")
             if not (self.user and self.key and self.project):
                 raise ConfigError(f"Swift Keystone auth at {self.auth_url} needs OS_USERNAME, OS_PASSWORD and "
-                                  "OS_PROJECT_NAME (or a profile with username, password_env, project_name)")
+                                  "OS_PROJECT_NAME or OS_PROJECT_ID (or a profile with username, password_env, "
+                                  "project_name or project_id)")
         self.storage_url_override = profile.get("storage_url")
 
     def identity(self) -> tuple:
@@ -132,12 +136,11 @@ class SwiftStore:
     def _auth_v3(self) -> tuple[str, str]:
         base = self.auth_url if self.auth_url.endswith("/v3") else f"{self.auth_url}/v3"
         env, p = os.environ, self.profile
-        user_domain = p.get("user_domain_name") or env.get("OS_USER_DOMAIN_NAME") or "Default"
-        project_domain = p.get("project_domain_name") or env.get("OS_PROJECT_DOMAIN_NAME") or "Default"
         body = {"auth": {
             "identity": {"methods": ["password"], "password": {"user": {
-                "name": self.user, "password": self.key, "domain": {"name": user_domain}}}},
-            "scope": {"project": {"name": self.project, "domain": {"name": project_domain}}}}}
+                "name": self.user, "password": self.key, "domain": _domain(p, "user")}}},
+            "scope": {"project": {"id": self.project_id} if self.project_id else {
+                "name": self.project, "domain": _domain(p, "project")}}}}
         resp = transport().send(
             Request("POST", f"{base}/auth/tokens", {"Content-Type": "application/json"}, json.dumps(body).encode(),
                     context=f"Keystone login at {base} as {self.user}", idempotent=True),  # a second token
@@ -374,6 +377,15 @@ class SwiftStore:
 
     def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]:
         return iter(())  # a Swift upload is a set of segments; what is unreferenced is not tracked here
+
+
+def _domain(profile: profiles.Profile, whose: str) -> dict[str, str]:
+    """The user's or the project's domain, by id where one is given (OS_USER_DOMAIN_ID ...), else by name."""
+    env = os.environ
+    domain_id = profile.get(f"{whose}_domain_id") or env.get(f"OS_{whose.upper()}_DOMAIN_ID")
+    if domain_id:
+        return {"id": domain_id}
+    return {"name": profile.get(f"{whose}_domain_name") or env.get(f"OS_{whose.upper()}_DOMAIN_NAME") or "Default"}
 
 
 def from_profile(profile: profiles.Profile) -> SwiftStore:

@@ -147,6 +147,19 @@ def test_os_variables_without_profile(client, container, key):
     assert client.get_object(container, key + "c")[1] == data
 
 
+def test_os_id_variables_scope_by_project_and_domain_id(client, container, key):
+    """OS_PROJECT_ID (no domain needed) and OS_USER_DOMAIN_ID, as an openrc file from Horizon sets them."""
+    _, token = keystone_login()
+    projects = requests.get(f"{AUTH_URL}/auth/projects", headers={"X-Auth-Token": token}, timeout=30).json()
+    [project_id] = [p["id"] for p in projects["projects"] if p["name"] == PROJECT]
+    env = {**{k: v for k, v in OS_ENV.items() if "DOMAIN" not in k}, "OS_PROJECT_NAME": None,
+           "OS_PROJECT_ID": project_id, "OS_USER_DOMAIN_ID": "default"}
+    put(client, container, key + "a", b"by id")
+    proc = run_cli("cp", f"swift://{container}/{key}a", f"swift://{container}/{key}d", "--json", env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert client.get_object(container, key + "d")[1] == b"by id"
+
+
 def test_wrong_password_is_access_denied(client, container, key, ks_profile, monkeypatch):
     import swiftclient
     from pulumi_objectcopy.stores import open_store
