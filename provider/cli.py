@@ -188,7 +188,7 @@ def cmd_drift(args) -> int:
         print(json.dumps([f.to_json() for f in findings]))
     else:
         kinds = ", ".join(t.rsplit(":", 1)[-1] for t in drift.CHECKERS)
-        print(drift.table(findings) if findings else f"no resources drift checks in this stack ({kinds})")
+        print(drift.table(findings) if findings else f"nothing to check in this stack: drift checks {kinds} resources")
     statuses = {f.status for f in findings}
     if drift.ERROR in statuses:
         return EXIT_FAILED
