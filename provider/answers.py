@@ -9,7 +9,7 @@ import re
 import requests
 from defusedxml import DefusedXmlException, ElementTree
 
-from .stores.base import BadAnswer
+from .stores.base import BadAnswer, normalize_etag
 
 _HTML = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)
@@ -156,6 +156,15 @@ def header_int(resp: requests.Response, name: str, context: str, default: int | 
         raise BadAnswer(f"{context}: answered HTTP {resp.status_code} with {name}: {value!r}, not a byte count",
                         status=resp.status_code) from None
     return number
+
+
+def etag_header(resp: requests.Response, context: str) -> str:
+    """The ETag an answer about one object carries (HEAD, PUT, a part or a copy): every object has one, so an answer
+    without it is not about one (a proxy's page, say)."""
+    etag = normalize_etag(resp.headers.get("ETag"))
+    if not etag:
+        raise without(resp, "an ETag", context)
+    return etag
 
 
 def without(resp: requests.Response, what: str, context: str) -> BadAnswer:

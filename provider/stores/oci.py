@@ -20,7 +20,7 @@ from urllib.parse import quote
 import requests
 
 from .. import jobs, profiles
-from ..answers import header_int, json_body, without
+from ..answers import etag_header, header_int, json_body, without
 from ..http import ERROR_CODES, Request, transport
 from ..signing import oci as oci_signing
 from ..urls import ObjectURL
@@ -157,8 +157,7 @@ class OciStore:
     def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
         query = f"versionId={quote(version_id, safe='')}" if version_id else ""
         resp = self._send("HEAD", self._path(url), query=query, context=f"HEAD {url}")
-        if not normalize_etag(resp.headers.get("ETag")):  # every object has one: this answer is not about one
-            raise without(resp, "an ETag", f"HEAD {url}")
+        etag_header(resp, f"HEAD {url}")
         header_int(resp, "Content-Length", f"HEAD {url}", default=0)
         return self._info(url, resp.headers)
 
@@ -391,9 +390,7 @@ class OciStore:
         resp = self._send("PUT", self._path(upload.url, kind="u"), query=query, sign_body=False,
                           headers={"Content-Length": str(part.size)}, body=request_body(body, part.size),
                           context=f"upload part {part.number} of {upload.url}")
-        if not normalize_etag(resp.headers.get("ETag")):
-            raise without(resp, "an ETag", f"upload part {part.number} of {upload.url}")
-        return normalize_etag(resp.headers.get("ETag"))
+        return etag_header(resp, f"upload part {part.number} of {upload.url}")
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
                         source: ObjectInfo | None) -> ObjectInfo:

@@ -18,7 +18,7 @@ import requests
 from defusedxml import DefusedXmlException, ElementTree
 
 from .. import profiles
-from ..answers import answer_summary, header_int, without, xml_body
+from ..answers import answer_summary, etag_header, header_int, without, xml_body
 from ..http import Request, transport
 from ..urls import ObjectURL
 from .base import (BadAnswer, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed, SourceConditions,
@@ -148,8 +148,7 @@ class S3Family:
     # --- the Store protocol ---------------------------------------------------------------------------------------
     def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo:
         resp = self._send("HEAD", url.bucket, url.key, self._version_query(version_id), context=f"HEAD {url}")
-        if not normalize_etag(resp.headers.get("ETag")):  # every object has one: this answer is not about one
-            raise without(resp, "an ETag", f"HEAD {url}")
+        etag_header(resp, f"HEAD {url}")
         return self._info(url, resp)
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
@@ -279,10 +278,9 @@ class S3Family:
                 raise PreconditionFailed(f"{url} already exists and overwrite is off", status=e.status,
                                          code=e.code) from None
             raise
-        if not normalize_etag(resp.headers.get("ETag")):
-            raise without(resp, "an ETag", f"PUT {url}")
+        etag = etag_header(resp, f"PUT {url}")
         metadata, content_type, extra = resolved_write(options, source)
-        return ObjectInfo(url=url, size=size, etag=normalize_etag(resp.headers.get("ETag")),
+        return ObjectInfo(url=url, size=size, etag=etag,
                           content_type=content_type, metadata=metadata, headers=extra,
                           version_id=resp.headers.get(self.dialect.h("version-id")),
                           encryption=self._encryption(resp.headers))
@@ -331,9 +329,7 @@ class S3Family:
         resp = self._send("PUT", upload.url.bucket, upload.url.key, self._part_query(upload, part),
                           headers={"Content-Length": str(part.size)}, body=request_body(body, part.size),
                           context=f"upload part {part.number} of {upload.url}")
-        if not normalize_etag(resp.headers.get("ETag")):
-            raise without(resp, "an ETag", f"upload part {part.number} of {upload.url}")
-        return normalize_etag(resp.headers.get("ETag"))
+        return etag_header(resp, f"upload part {part.number} of {upload.url}")
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
                         source: ObjectInfo | None) -> ObjectInfo:

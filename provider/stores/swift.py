@@ -18,7 +18,7 @@ from urllib.parse import quote, unquote
 import requests
 
 from .. import profiles
-from ..answers import answer_summary, header_int, json_body, without
+from ..answers import answer_summary, etag_header, header_int, json_body, without
 from ..http import Request, transport
 from ..urls import ObjectURL
 from .base import (AccessDenied, BadAnswer, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part,
@@ -201,8 +201,7 @@ class SwiftStore:
         if version_id:
             raise ConfigError(f"{url}: version ids are not supported for swift:// URLs")
         resp = self._send("HEAD", self._path(url.bucket, url.key), context=f"HEAD {url}")
-        if not normalize_etag(resp.headers.get("Etag")):  # every object has one: this answer is not about one
-            raise without(resp, "an ETag", f"HEAD {url}")
+        etag_header(resp, f"HEAD {url}")
         header_int(resp, "Content-Length", f"HEAD {url}", default=0)
         return self._info(url, resp.headers)
 
@@ -254,10 +253,9 @@ class SwiftStore:
             headers.update(self._write_headers(options, src))
         resp = self._send("PUT", self._path(dst.bucket, dst.key), headers=headers,
                           context=f"copy {src.url} to {dst}")
-        if not normalize_etag(resp.headers.get("Etag")):
-            raise without(resp, "an ETag", f"copy {src.url} to {dst}")
+        etag = etag_header(resp, f"copy {src.url} to {dst}")
         metadata, content_type, extra = resolved_write(options, src)
-        return ObjectInfo(url=dst, size=src.size, etag=normalize_etag(resp.headers.get("Etag")),
+        return ObjectInfo(url=dst, size=src.size, etag=etag,
                           last_modified=parse_http_date(resp.headers.get("Last-Modified")),
                           content_type=content_type, metadata=metadata, headers=extra)
 
@@ -287,10 +285,9 @@ class SwiftStore:
                               context=f"PUT {url}")
         except PreconditionFailed as e:
             raise PreconditionFailed(f"{url} already exists and overwrite is off", status=e.status) from None
-        if not normalize_etag(resp.headers.get("Etag")):
-            raise without(resp, "an ETag", f"PUT {url}")
+        etag = etag_header(resp, f"PUT {url}")
         metadata, content_type, extra = resolved_write(options, source)
-        return ObjectInfo(url=url, size=size, etag=normalize_etag(resp.headers.get("Etag")),
+        return ObjectInfo(url=url, size=size, etag=etag,
                           last_modified=parse_http_date(resp.headers.get("Last-Modified")),
                           content_type=content_type, metadata=metadata, headers=extra)
 
@@ -348,17 +345,13 @@ class SwiftStore:
                    "Range": f"bytes={part.start}-{part.end}", **self._condition_headers(conditions)}
         resp = self._send("PUT", self._segment_path(upload, part), headers=headers,
                           context=f"copy segment {part.number} of {src.url} to {upload.url}")
-        if not normalize_etag(resp.headers.get("Etag")):
-            raise without(resp, "an ETag", f"copy segment {part.number} of {src.url} to {upload.url}")
-        return normalize_etag(resp.headers.get("Etag"))
+        return etag_header(resp, f"copy segment {part.number} of {src.url} to {upload.url}")
 
     def upload_part(self, upload: Upload, part: Part, body) -> str:
         resp = self._send("PUT", self._segment_path(upload, part), headers={"Content-Length": str(part.size)},
                           body=request_body(body, part.size),
                           context=f"upload segment {part.number} of {upload.url}")
-        if not normalize_etag(resp.headers.get("Etag")):
-            raise without(resp, "an ETag", f"upload segment {part.number} of {upload.url}")
-        return normalize_etag(resp.headers.get("Etag"))
+        return etag_header(resp, f"upload segment {part.number} of {upload.url}")
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
                         source: ObjectInfo | None) -> ObjectInfo:
