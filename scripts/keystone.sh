@@ -162,15 +162,6 @@ die() { log "ERROR: $*"; exit 1; }
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-apt_install() {
-    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0)
-    if ! as_root "${apt[@]}" install --no-install-recommends "$@" >&2; then
-        log "apt-get install $* failed; running apt-get update once and retrying"
-        as_root "${apt[@]}" update >&2
-        as_root "${apt[@]}" install --no-install-recommends "$@" >&2
-    fi
-}
-
 swift_route() { cat "$CACHE/swift/route" 2>/dev/null || echo none; }
 
 swift_bin() {
@@ -354,20 +345,8 @@ use = egg:swift#keystoneauth
 reseller_prefix = AUTH_
 operator_roles = admin, member
 reseller_admin_role = ResellerAdmin
-
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = $HOST:$MEMCACHED_PORT
-
-[filter:versioned_writes]
-use = egg:swift#versioned_writes
-allow_versioned_writes = true
-allow_object_versioning = true
 EOF
-    for n in catch_errors gatekeeper healthcheck listing_formats bulk copy slo dlo symlink; do
-        printf '\n[filter:%s]\nuse = egg:swift#%s\n' "$n" "$n" >>"$tmp/proxy-server-keystone.conf"
-    done
-    printf '\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n' >>"$tmp/proxy-server-keystone.conf"
+    swift_proxy_common_filters >>"$tmp/proxy-server-keystone.conf"
     CHANGED=()
     for n in keystone.conf keystone-serve.py proxy-server-keystone.conf; do
         # only touch files that changed, so a running server's config is stable
@@ -498,16 +477,6 @@ comp_match() {
 }
 
 comp_port() { case $1 in keystone) echo $KEYSTONE_PORT ;; proxy) echo $PROXY_PORT ;; esac; }
-
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
-launch() {
-    local c=$1 pidf=$PIDDIR/$1.pid
-    shift
-    rm -f "$pidf"
-    setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf" "$@" \
-        </dev/null >>"$LOGDIR/$c.log" 2>&1 7>&- 8>&- 9>&- &
-}
 
 comp_configs() {
     case $1 in keystone) echo "keystone.conf keystone-serve.py" ;; proxy) echo proxy-server-keystone.conf ;; esac

@@ -33,3 +33,46 @@ comp_pid() {
     tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$(comp_match "$1")" || return 1
     echo "$pid"
 }
+
+# apt-get install, running `apt-get update` once if a package is not known yet.
+apt_install() {
+    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0)
+    if ! as_root "${apt[@]}" install --no-install-recommends "$@" >&2; then
+        log "apt-get install $* failed; running apt-get update once and retrying"
+        as_root "${apt[@]}" update >&2
+        as_root "${apt[@]}" install --no-install-recommends "$@" >&2
+    fi
+}
+
+port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
+
+# Start component $1 as the command that follows, detached, its pid in $PIDDIR/$1.pid and its output in
+# $LOGDIR/$1.log. The scripts' lock descriptors (7-9) are closed, so a server never holds a script's lock.
+launch() {
+    local c=$1 pidf=$PIDDIR/$1.pid
+    shift
+    rm -f "$pidf"
+    setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf" "$@" \
+        </dev/null >>"$LOGDIR/$c.log" 2>&1 7>&- 8>&- 9>&- &
+}
+
+# The end of a Swift proxy config that both proxies share (tempauth's and Keystone's): memcache, versioning, and
+# the middlewares that take no settings.
+swift_proxy_common_filters() {
+    cat <<EOF
+
+[filter:cache]
+use = egg:swift#memcache
+memcache_servers = $HOST:$MEMCACHED_PORT
+
+[filter:versioned_writes]
+use = egg:swift#versioned_writes
+allow_versioned_writes = true
+allow_object_versioning = true
+EOF
+    local n
+    for n in catch_errors gatekeeper healthcheck listing_formats bulk copy slo dlo symlink; do
+        printf '\n[filter:%s]\nuse = egg:swift#%s\n' "$n" "$n"
+    done
+    printf '\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n'
+}

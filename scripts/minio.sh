@@ -46,10 +46,6 @@ healthy() {
     curl -fsS -o /dev/null --max-time 2 "$ENDPOINT/minio/health/ready" 2>/dev/null
 }
 
-port_in_use() {
-    (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null
-}
-
 # PID from the pid file, only if that process is still our MinIO.
 our_pid() {
     local pid

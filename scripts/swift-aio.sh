@@ -59,16 +59,6 @@ die() { log "ERROR: $*"; exit 1; }
 # shellcheck source=scripts/lib.sh
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
-apt_install() {
-    # apt-get install, running `apt-get update` once if a package is not known yet.
-    local apt=(env DEBIAN_FRONTEND=noninteractive apt-get -y -q -o Dpkg::Use-Pty=0)
-    if ! as_root "${apt[@]}" install --no-install-recommends "$@" >&2; then
-        log "apt-get install $* failed; running apt-get update once and retrying"
-        as_root "${apt[@]}" update >&2
-        as_root "${apt[@]}" install --no-install-recommends "$@" >&2
-    fi
-}
-
 route() { if [[ -f $ROUTE_FILE ]]; then cat "$ROUTE_FILE"; else echo none; fi; }
 
 # Directory holding swift-*-server and swift-ring-builder for the installed route.
@@ -243,20 +233,8 @@ user_test2_tester2 = testing2 .admin
 use = egg:swift#s3api
 location = $REGION
 min_segment_size = 1
-
-[filter:cache]
-use = egg:swift#memcache
-memcache_servers = $HOST:$MEMCACHED_PORT
-
-[filter:versioned_writes]
-use = egg:swift#versioned_writes
-allow_versioned_writes = true
-allow_object_versioning = true
 EOF
-    for n in catch_errors gatekeeper healthcheck listing_formats bulk copy slo dlo symlink; do
-        printf '\n[filter:%s]\nuse = egg:swift#%s\n' "$n" "$n" >>"$tmp/proxy-server.conf"
-    done
-    printf '\n[filter:proxy-logging]\nuse = egg:swift#proxy_logging\n' >>"$tmp/proxy-server.conf"
+    swift_proxy_common_filters >>"$tmp/proxy-server.conf"
     for n in swift.conf object-server.conf container-server.conf account-server.conf proxy-server.conf; do
         # only touch files that changed, so a running server's config is stable
         cmp -s "$tmp/$n" "$ETC/$n" 2>/dev/null || mv -f "$tmp/$n" "$ETC/$n"
@@ -296,16 +274,6 @@ comp_port() {
         account) echo $ACCOUNT_PORT ;;
         proxy) echo $PROXY_PORT ;;
     esac
-}
-
-port_in_use() { (exec 3<>"/dev/tcp/$HOST/$1") 2>/dev/null; }
-
-launch() {
-    local c=$1 pidf=$PIDDIR/$1.pid
-    shift
-    rm -f "$pidf"
-    setsid nohup bash -c 'echo $$ >"$1"; shift; exec "$@"' _ "$pidf" "$@" \
-        </dev/null >>"$LOGDIR/$c.log" 2>&1 8>&- 9>&- &
 }
 
 healthcheck_ok() {
