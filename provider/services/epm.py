@@ -88,8 +88,8 @@ def parse_error(resp: requests.Response):
     status = body.get("status") if isinstance(body, dict) else None
     if resp.status_code < 300 and not (isinstance(status, int) and status > 0):
         return None
-    code = {401: "NotAuthenticated", 403: "AccessDenied", 404: "NotFound", 429: "TooManyRequests"}.get(
-        resp.status_code) or ("InvalidRequest" if resp.status_code < 500 else None)
+    code = {401: "NotAuthenticated", 403: "AccessDenied", 404: "NotFound"}.get(resp.status_code) or (
+        "InvalidRequest" if resp.status_code < 500 else None)  # a 429 is a throttle whatever this says (http.py)
     detail = (body.get("details") if isinstance(body, dict) else None) or resp.reason or ""
     return code, f"EPM status {status}: {detail}" if status is not None else detail, None
 
