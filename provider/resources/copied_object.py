@@ -25,7 +25,7 @@ from ..stores import open_store
 from ..stores.base import NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed
 from ..urls import URLError, parse
 from . import engine_log
-from .copied_object_args import COPY_INPUTS, OUTPUTS, CopiedObjectArgs
+from ..core.copied_object_args import COPY_INPUTS, OUTPUTS, CopiedObjectArgs
 
 
 def _unknown(value: Any) -> bool:
