@@ -16,6 +16,7 @@ SCHEMES = {
     "cos": ("bucket", "cos://bucket-appid/key"),
     "oss": ("bucket", "oss://bucket/key"),
     "oci": ("namespace", "oci://namespace/bucket/object"),
+    "mem": ("bucket", "mem://bucket/key"),
 }
 PLANNED: dict[str, str] = {}
 # Matched with fullmatch: '$' would also match before a trailing newline, letting 'bucket\n' through.
