@@ -131,3 +131,26 @@ def test_program_on_every_store(language, pulumi_bin, tmp_path, backends, reques
     spec = {c.name: {"source": c.url(c.src), "destination": c.url(c.dst)} for c in copies}
     project.run("config", "set-all", "--json", json.dumps({"copies": {"value": json.dumps(spec), "objectValue": spec}}))
     lifecycle(project, copies, invoke=language == "typescript")
+
+
+def test_destroy_warning_is_the_resources_and_a_wrong_import_is_refused(pulumi_bin, tmp_path, backends, key_prefix):
+    backend = backends("local")
+    project = Project(pulumi_bin, tmp_path, EXAMPLES / "yaml").stack("yaml-warnings")
+    backend.put(f"{key_prefix}golden.db", b"golden")
+    backend.put(f"{key_prefix}other.db", b"not the golden one")
+    project.config("source", backend.url(f"{key_prefix}golden.db"))
+    project.config("destination", backend.url(f"{key_prefix}seed.db"))
+    project.run("up", "--yes")
+
+    wrong = project.run("import", TOKEN, "wrong", f"{backend.url(key_prefix + 'golden.db')},"
+                        f"{backend.url(key_prefix + 'other.db')}", "--yes", "--generate-code=false",
+                        "--protect=false", check=False)
+    assert wrong.returncode != 0
+    assert f"{backend.url(key_prefix + 'other.db')} is not a copy of {backend.url(key_prefix + 'golden.db')}" in \
+        wrong.stdout, wrong.stdout
+    assert "Traceback" not in wrong.stdout + wrong.stderr
+
+    backend.put(f"{key_prefix}seed.db", b"edited by hand, not ours any more")
+    destroy = project.run("destroy", "--yes").stdout
+    assert backend.get(f"{key_prefix}seed.db") == b"edited by hand, not ours any more"
+    assert re.search(rf"{re.escape(TOKEN)} \(seed\):\n\s+warning: CopiedObject: .*{key_prefix}seed.db", destroy), destroy
