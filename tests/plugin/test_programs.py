@@ -154,3 +154,22 @@ def test_destroy_warning_is_the_resources_and_a_wrong_import_is_refused(pulumi_b
     destroy = project.run("destroy", "--yes").stdout
     assert backend.get(f"{key_prefix}seed.db") == b"edited by hand, not ours any more"
     assert re.search(rf"{re.escape(TOKEN)} \(seed\):\n\s+warning: CopiedObject: .*{key_prefix}seed.db", destroy), destroy
+
+
+def test_a_secret_input_stays_secret_in_state_and_output(pulumi_bin, tmp_path, backends, key_prefix):
+    """A source URL given as a secret (a presigned or private path, say): encrypted in the state, never shown."""
+    backend = backends("local")
+    project = Project(pulumi_bin, tmp_path, EXAMPLES / "yaml").stack("yaml-secret")
+    hidden = f"{key_prefix}hidden-{uuid.uuid4().hex}.db"
+    etag = backend.put(hidden, b"golden")
+    project.config("source", backend.url(hidden), secret=True)
+    project.config("destination", backend.url(f"{key_prefix}seed.db"))
+    project.run("up", "--yes")
+    assert backend.get(f"{key_prefix}seed.db") == b"golden"
+    project.run("preview", "--expect-no-changes", "--diff")
+    state = project.export()
+    seed = project.resource("seed", state)
+    assert seed["outputs"]["source"].get("4dabf18193072939515e22adb298388d") and seed["outputs"]["sourceEtag"] == etag
+    project.run("destroy", "--yes")
+    leaks = [t for t in [json.dumps(state), *project.transcript] if hidden.split("/")[-1] in t]
+    assert not leaks, leaks
