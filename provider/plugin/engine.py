@@ -3,6 +3,7 @@ shows a resource's warnings, and progress as ephemeral status lines. The engine 
 plugin it starts; without one (tests that call the provider directly) messages go to stderr."""
 from __future__ import annotations
 
+from collections import deque
 import sys
 import threading
 import time
@@ -17,7 +18,7 @@ class EngineLog:
         self.address = address
         self._stub: Any = None
         self._lock = threading.Lock()
-        self.sent: list[tuple[str, str, str]] = []   # (severity, message, urn): what tests look at
+        self.sent: deque[tuple[str, str, str]] = deque(maxlen=1000)  # (severity, message, urn), for tests
 
     def _engine(self) -> Any:
         with self._lock:

@@ -64,3 +64,28 @@ def test_sdks_generated_from_the_schema(sdk):
     go = (sdk / "go" / "objectcopy" / "copiedObject.go").read_text()
     assert 'SourceEtag pulumi.StringOutput' in go or "SourceEtag" in go
     assert json.loads((sdk / "schema.json").read_text())["language"]["nodejs"]["packageName"] == "@objectcopy/pulumi"
+
+
+def test_copied_object_in_process_on_local_files(tmp_path):
+    """The real CopiedObject through the servicer: the plan knows the source ETag, the copy is made, and state the
+    dynamic provider wrote for the same copy is read back in the plugin's form with no change planned."""
+    from pulumi.runtime.proto import provider_pb2
+    plugin = Plugin(core.resources(), core.functions())
+    urn = plugin.urn("seed", "objectcopy:index:CopiedObject")
+    (tmp_path / "golden.db").write_bytes(b"golden")
+    src, dst = f"file://{tmp_path}/golden.db", f"file://{tmp_path}/env/seed.db"
+    inputs, failures = plugin.check(urn, {"source": src, "destination": dst})
+    assert failures == [] and len(inputs["sourceEtag"]) == 32
+    _, planned = plugin.create(urn, inputs, preview=True)
+    assert planned["sourceEtag"] == inputs["sourceEtag"] and not (tmp_path / "env").exists()
+    id_, state = plugin.create(urn, inputs)
+    assert (tmp_path / "env" / "seed.db").read_bytes() == b"golden" and state["writtenEtag"] == state["etag"]
+
+    names = {p.camel: p.name for p in core.resource("CopiedObject").schema.props}
+    dynamic = {names[k]: v for k, v in state.items()} | {"__provider": "gASVpickled"}
+    assert plugin.diff(urn, id_, dynamic, inputs).changes == provider_pb2.DiffResponse.DIFF_NONE
+    rid, refreshed, rinputs = plugin.read(urn, id_, dynamic, dynamic)
+    assert rid == id_ and refreshed == state and rinputs["sourceEtag"] == state["sourceEtag"]
+
+    _, bad = plugin.check(urn, {"source": src, "destination": dst, "metadataDirective": "MOVE"})
+    assert [p for p, _ in bad] == ["metadataDirective"] and bad[0][1].startswith("metadataDirective:")
