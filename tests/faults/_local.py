@@ -114,13 +114,16 @@ def sparse(path: Path, size: int) -> Path:
 
 
 # --- a copy paused mid-way ------------------------------------------------------------------------------------------
-def pause_mid_copy(proc: subprocess.Popen, folder: Path, *, at_least: int = 1, timeout: float = 60) -> Path:
-    """Wait until the copy's temp file in `folder` holds at least `at_least` bytes, then stop the process (SIGSTOP)
-    and return the temp file: the copy is frozen part way, whatever the machine's speed."""
+def pause_mid_copy(proc: subprocess.Popen, folder: Path, *, at_least: int = 1, timeout: float = 60,
+                   ignore: tuple[Path, ...] = ()) -> Path:
+    """Wait until the copy's temp file in `folder` (any but `ignore`) holds at least `at_least` bytes, then stop the
+    process (SIGSTOP) and return the temp file: the copy is frozen part way, whatever the machine's speed."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         assert proc.poll() is None, f"the copy ended before it was paused: {proc.communicate()}"
         for tmp in temp_files(folder):
+            if tmp in ignore:
+                continue
             try:
                 if tmp.stat().st_size >= at_least:
                     os.kill(proc.pid, signal.SIGSTOP)
