@@ -35,6 +35,7 @@ class _LiveLine:
     def __init__(self, stream, clock: Callable[[], float]):
         self.stream, self.clock = stream, clock
         self.started = clock()
+        self.moving_since: float | None = None  # when the total was known: the rate counts from there
         self.drawn = False
         self._last = 0.0
         self._lock = threading.RLock()
@@ -93,12 +94,13 @@ class _LiveLine:
                 self.stream.flush()
         self._ticker.join()
 
-    def _timing(self, now: float, done: int, total: int | None) -> tuple[str, str]:
+    def _timing(self, now: float, done: int, total: int | None, finished: bool = True) -> tuple[str, str]:
         """(the rate, the elapsed time and the ETA)."""
         elapsed = now - self.started
-        rate = done / elapsed if elapsed > 0 else 0.0
+        moving = now - (self.moving_since if self.moving_since is not None else self.started)
+        rate = done / moving if moving > 0 else 0.0
         if total is not None and done >= total:
-            eta = "done"
+            eta = "done" if finished else "ETA 0:00"  # every byte read, the last parts still on their way
         elif rate > 0 and total is not None:
             eta = f"ETA {clock_time((total - done) / rate)}"
         else:
@@ -117,16 +119,19 @@ class ProgressBar(_LiveLine):
 
     def __call__(self, done: int, total: int, parts_done: int, parts_total: int) -> None:
         with self._lock:
+            if self.moving_since is None:
+                self.moving_since = self.clock()
             self.done, self.total, self.parts_done, self.parts_total = done, total, parts_done, parts_total
             self.redraw(force=done >= total)
 
     def text(self, now: float, columns: int = 0) -> str | None:
         label = self.label if len(self.label) <= 30 else self.label[:29] + "…"
         if self.total is None:  # the source is still being looked at
-            return f"{label}  elapsed {clock_time(now - self.started)}" if now - self.started >= 1 else None
+            return f"{label}  checking the source  elapsed {clock_time(now - self.started)}" \
+                if now - self.started >= 1 else None
         frac = self.done / self.total if self.total else 1.0
         parts = f"  part {self.parts_done}/{self.parts_total}" if self.parts_total > 1 else ""
-        rate, times = self._timing(now, self.done, self.total)
+        rate, times = self._timing(now, self.done, self.total, self.parts_done >= self.parts_total)
         rest = f" {frac:6.1%}  {human(self.done)}/{human(self.total)}  {rate}{parts}  {times}"
         width = self.width if not columns else max(5, min(self.width, columns - 1 - len(label) - 3 - len(rest)))
         bar = "#" * int(frac * width)
@@ -146,6 +151,7 @@ class ProgressCounter(_LiveLine):
     def start(self, objects: int, size: int) -> None:
         with self._lock:
             self.objects, self.bytes = objects, size
+            self.moving_since = self.clock()
             self.redraw(force=True)
 
     def for_object(self, key: object) -> Callable[[int, int, int, int], None]:
