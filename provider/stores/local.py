@@ -8,6 +8,7 @@ destination must not exist, which fails if it does). Every OSError is one line n
 """
 from __future__ import annotations
 
+import errno
 import hashlib
 import io
 import json
@@ -36,11 +37,17 @@ def _getxattr(path: str, name: str) -> bytes | None:
         return None
 
 
-def _setxattr(target, name: str, value: bytes) -> None:
+def _setxattr(target, name: str, value: bytes, *, required: bool = False) -> None:
+    """`required`: a file system without user xattrs is let be (metadata is kept where it can be, as documented),
+    any other failure (no space for them, a value too large) is raised, rather than losing the metadata silently."""
     try:
         os.setxattr(target, name, value)
-    except (OSError, AttributeError):
-        pass  # no xattrs here (tmpfs without user xattrs, other OSes): the MD5 is recomputed next time
+    except AttributeError:
+        pass  # no xattrs on this OS
+    except OSError as e:
+        if required and e.errno not in (errno.ENOTSUP, errno.EOPNOTSUPP):
+            raise
+        # else no user xattrs here (tmpfs before Linux 6.6): the MD5 is recomputed next time
 
 
 def _stat_key(st: os.stat_result) -> str:
@@ -92,27 +99,33 @@ class LocalStore:
                 meta = json.loads(raw)
             except ValueError:
                 meta = {}
-        return ObjectInfo(url=url, size=st.st_size, etag=self._md5(path, st),
+        st, etag = self._md5(url, path, st)
+        return ObjectInfo(url=url, size=st.st_size, etag=etag,
                           # HTTP dates have whole seconds; conditions compare against what a user can write
                           last_modified=datetime.fromtimestamp(int(st.st_mtime), timezone.utc),
                           content_type=meta.get("content_type") or "application/octet-stream",
                           metadata=meta.get("metadata", {}), headers=meta.get("headers", {}))
 
-    def _md5(self, path: str, st: os.stat_result) -> str:
-        cached = _getxattr(path, _MD5_ATTR)
-        key = _stat_key(st)
-        if cached:
-            stored_key, _, digest = cached.decode().rpartition(":")
-            if stored_key == key:
-                return digest
-        h = hashlib.md5()
-        with open(path, "rb") as f:
-            while chunk := f.read(CHUNK):
-                h.update(chunk)
-        digest = h.hexdigest()
-        if _stat_key(os.stat(path)) == key:  # unchanged while hashing
-            _setxattr(path, _MD5_ATTR, f"{key}:{digest}".encode())
-        return digest
+    def _md5(self, url: ObjectURL, path: str, st: os.stat_result) -> tuple[os.stat_result, str]:
+        """(the stat, the MD5) of one state of the file: a file written to while it is hashed is hashed again, so
+        the size and the ETag a HEAD reports always belong together."""
+        for _ in range(3):
+            cached = _getxattr(path, _MD5_ATTR)
+            key = _stat_key(st)
+            if cached:
+                stored_key, _, digest = cached.decode().rpartition(":")
+                if stored_key == key:
+                    return st, digest
+            h = hashlib.md5()
+            with open(path, "rb") as f:
+                while chunk := f.read(CHUNK):
+                    h.update(chunk)
+            after = os.stat(path)  # by path: a file renamed over this one counts as a change
+            if _stat_key(after) == key:  # unchanged while hashing
+                _setxattr(path, _MD5_ATTR, f"{key}:{h.hexdigest()}".encode())
+                return st, h.hexdigest()
+            st = after
+        raise PreconditionFailed(f"{url} kept changing while it was read for its MD5; copy it once it is complete")
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
         """Every file under the prefix. A file that cannot be read is listed without an ETag (copying it then says
@@ -186,8 +199,9 @@ class LocalStore:
         """Metadata, then an atomic rename (or a hard link, which refuses an existing destination)."""
         path = self._path(url)
         metadata, content_type, headers = resolved_write(options, source)
-        _setxattr(tmp, _META_ATTR, json.dumps({"content_type": content_type, "metadata": metadata,
-                                               "headers": headers}).encode())
+        meta = json.dumps({"content_type": content_type, "metadata": metadata, "headers": headers}).encode()
+        with os_errors(url, f"store its metadata ({len(meta)} bytes) in an extended attribute"):
+            _setxattr(tmp, _META_ATTR, meta, required=True)
         os.chmod(tmp, 0o644)
         if md5:
             _setxattr(tmp, _MD5_ATTR, f"{_stat_key(os.stat(tmp))}:{md5}".encode())

@@ -29,6 +29,7 @@ _OS_ERRORS: dict[int, tuple[type[StoreError], str]] = {
     errno.ENOTDIR: (BadRequest, "a parent of this path is a file, not a directory"),
     errno.EISDIR: (BadRequest, "it is a directory, not a file"),
     errno.ELOOP: (BadRequest, "too many levels of symbolic links"),
+    errno.E2BIG: (BadRequest, "too large for this file system"),
     errno.ENOENT: (NotFound, "no such file or directory"),
 }
 

@@ -135,5 +135,27 @@ def pause_mid_copy(proc: subprocess.Popen, folder: Path, *, at_least: int = 1, t
     raise AssertionError(f"no temp file of {at_least} bytes appeared in {folder} within {timeout} s")
 
 
+def pause_when_read(proc: subprocess.Popen, path: Path, *, at_least: int, timeout: float = 60) -> int:
+    """Wait until the process has read `at_least` bytes of `path` through one open file (its offset, from
+    /proc/PID/fdinfo), then stop it (SIGSTOP); the offset it was stopped at."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        assert proc.poll() is None, f"the copy ended before it was paused: {proc.communicate()}"
+        for fd in os.listdir(f"/proc/{proc.pid}/fd"):
+            try:
+                if os.readlink(f"/proc/{proc.pid}/fd/{fd}") != str(path):
+                    continue
+                with open(f"/proc/{proc.pid}/fdinfo/{fd}") as info:
+                    pos = int(next(line for line in info if line.startswith("pos:")).split()[1])
+            except (OSError, StopIteration):
+                continue  # closed meanwhile
+            if pos >= at_least:
+                os.kill(proc.pid, signal.SIGSTOP)
+                os.waitpid(proc.pid, os.WUNTRACED)
+                return pos
+        os.sched_yield()
+    raise AssertionError(f"{path} was not read up to {at_least} bytes within {timeout} s")
+
+
 def resume(proc: subprocess.Popen) -> None:
     os.kill(proc.pid, signal.SIGCONT)

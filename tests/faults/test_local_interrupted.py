@@ -17,7 +17,8 @@ from pulumi_objectcopy.resources import engine_watch
 from pulumi_objectcopy.stores.base import ObjectCopyError
 from pulumi_objectcopy.urls import parse
 
-from ._local import MiB, cli, everything_under, one_error_line, pause_mid_copy, resume, sparse, start, temp_files
+from ._local import (MiB, cli, everything_under, one_error_line, pause_mid_copy, pause_when_read, resume, sparse, start,
+                     temp_files)
 
 SIZE = 64 * MiB
 
@@ -52,6 +53,21 @@ def test_a_source_that_changes_size_mid_copy_fails_and_leaves_nothing(tmp_path, 
     # The pinned ETag failing is a failed precondition on every store: exit 3, and nothing was copied.
     one_error_line(proc, f"file://{src}", "changed while it was copied", exit_code=3)
     assert everything_under(dst_dir) == ["big.bin"] and (dst_dir / "big.bin").read_bytes() == b"the previous copy"
+
+
+def test_a_source_that_grows_while_it_is_streamed_to_s3_fails_and_leaves_nothing(src, backends, key_prefix):
+    minio = backends("minio")
+    dst = minio.url(key_prefix + "big.bin")
+    cli("head", f"file://{src}")  # its MD5 is cached: the only read of it by `cp` is the copy's own
+    proc = start("cp", f"file://{src}", dst)
+    pos = pause_when_read(proc, src, at_least=8 * MiB)
+    assert pos + 2 * MiB < SIZE, "paused too late to change the source under the copy"
+    with open(src, "ab") as f:
+        f.write(b"appended while it was copied")
+    resume(proc)
+    _finish(proc)
+    one_error_line(proc, f"file://{src}", "changed while it was copied", exit_code=3)
+    assert not minio.exists(key_prefix + "big.bin")
 
 
 def test_sigterm_mid_copy_removes_the_temp_file_as_ctrl_c_does(tmp_path, src):

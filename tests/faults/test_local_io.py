@@ -6,10 +6,14 @@ from __future__ import annotations
 
 import hashlib
 import os
+import subprocess
 
 import pytest
 
 from pulumi_objectcopy.resources.copied_object import CopiedObjectProvider
+from pulumi_objectcopy.stores.base import ObjectCopyError, SourceConditions, WriteOptions
+from pulumi_objectcopy.stores.local import LocalStore
+from pulumi_objectcopy.urls import parse
 
 from ._local import MiB, cli, everything_under, one_error_line, sparse, temp_files, tmpfs, unprivileged  # noqa: F401 - fixtures
 
@@ -135,3 +139,20 @@ def test_recursive_counts_what_cannot_be_read_and_goes_on(tmp_path, unprivileged
     assert f"file://{src}/locked/: cannot list: {DENIED}" in failed[0], failed
     assert f"file://{src}/secret.bin: cannot read: {DENIED}" in failed[1], failed
     assert everything_under(dst) == ["a.bin", "z.bin"] and temp_files(tmp_path) == []
+
+
+@pytest.mark.parametrize("size, reason", [(5000, FULL), (70_000, "too large for this file system (E2BIG)")])
+def test_metadata_the_file_system_cannot_hold_is_an_error_not_lost(tmp_path, size, reason):
+    """ext4 keeps a file's extended attributes in one block (about 4 KiB: ENOSPC past it); no file system takes a
+    value over 64 KiB (E2BIG). Either way the copy fails, naming the URL, rather than dropping the metadata."""
+    kind = subprocess.run(["stat", "-f", "-c", "%T", str(tmp_path)], capture_output=True, text=True).stdout.strip()
+    if size < 65536 and not kind.startswith("ext"):
+        pytest.skip(f"the 4 KiB limit is ext4's; {tmp_path} is on {kind or 'an unknown file system'}")
+    store, src = LocalStore(None), tmp_path / "src.bin"
+    src.write_bytes(b"x")
+    dst = parse(f"file://{tmp_path}/out/dst.bin")
+    with pytest.raises(ObjectCopyError) as failed:
+        store.copy(store.head(parse(f"file://{src}")), dst, conditions=SourceConditions(),
+                   options=WriteOptions(metadata_directive="REPLACE", metadata={"big": "v" * size}))
+    assert str(failed.value).startswith(f"{dst}: cannot store its metadata ") and reason in str(failed.value)
+    assert not (tmp_path / "out").exists()
