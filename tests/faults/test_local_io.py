@@ -38,6 +38,13 @@ def test_disk_full_is_one_line_and_leaves_no_temp_file_or_folder(tmpfs, big):
     assert everything_under(fs) == ["kept"]
 
 
+def test_folders_made_before_a_mkdir_fails_part_way_down_are_removed(tmpfs, big):
+    fs = tmpfs("1m,nr_inodes=6")  # the root and 5 more: the sixth folder down cannot be made
+    dst = f"file://{fs}/" + "d/" * 8 + "big.bin"
+    one_error_line(cli("cp", f"file://{big}", dst), dst, FULL)
+    assert everything_under(fs) == []
+
+
 def test_disk_full_in_pulumi_names_the_destination_not_the_temp_file(tmpfs, big):
     fs = tmpfs("1m")
     dst = f"file://{fs}/seed/big.bin"
