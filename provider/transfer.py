@@ -141,6 +141,8 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
     requested = config.concurrency  # the caller's or the profile's
     config = replace(config, concurrency=requested or (SERVER_SIDE_CONCURRENCY if server_side else STREAM_CONCURRENCY))
     parts = _plan(src.size, dst_store, config, server_side=server_side)
+    if progress:  # the size is known from here: a bar can show it while the first bytes are on their way
+        progress(0, src.size, 0, len(parts) if parts else 1)
     if parts is not None or not server_side:
         # Parts and plain writes do not carry the source's tags as a server-side copy does: send them.
         options = _with_source_tags(src_store, src, dst_store, options)
@@ -169,7 +171,7 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
                 multipart.abort_stale(dst_store, destination, before=None)
         return CopyResult(src, info, "server-side-multipart" if server_side else "streamed-multipart",
                           parts=len(parts), part_size=parts[0].size, concurrency=config.concurrency)
-    info = _stream(src_store, src, dst_store, destination, pinned, options)
+    info = _stream(src_store, src, dst_store, destination, pinned, options, progress)
     _report(progress, src.size, 1)
     return CopyResult(src, info, "streamed")
 
@@ -223,10 +225,11 @@ def _refuse_if_exists(store: Store, url: ObjectURL) -> None:
 
 
 def _stream(src_store: Store, src: ObjectInfo, dst_store: Store, dst: ObjectURL, pinned: SourceConditions,
-            options: WriteOptions) -> ObjectInfo:
+            options: WriteOptions, progress: multipart.Progress | None = None) -> ObjectInfo:
     if src.size == 0:
         return dst_store.write(dst, b"", 0, options=options, source=src)
-    opener = multipart.Opener(src_store, src, pinned)
+    opener = multipart.Opener(src_store, src, pinned, reads=multipart.ReadProgress(progress, src.size, 1)
+                              if progress else None)
     info = dst_store.write(dst, opener, src.size, options=options, source=src)
     reader = opener.last
     digest = reader.md5.hexdigest()

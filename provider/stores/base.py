@@ -7,6 +7,7 @@ assuming (rclone's optional interfaces; its provider quirk tables).
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
@@ -204,6 +205,29 @@ class Upload:
     upload_id: str
     initiated: datetime | None = None
     encryption: str | None = None  # as the store reported it: under KMS a part's ETag is no MD5
+
+
+# --- what this process has open ---------------------------------------------------------------------------------
+# Uploads, and local temp files being written, registered the moment they exist and removed once complete or
+# aborted: when this process's copies are abandoned (the engine stops the provider, a signal ends the command),
+# multipart.abort_in_flight aborts what is still here, so nothing is left behind.
+_open_uploads: dict[int, tuple["MultipartStore", Upload]] = {}
+_open_lock = threading.Lock()
+
+
+def upload_opened(store: "MultipartStore", upload: Upload) -> None:
+    with _open_lock:
+        _open_uploads[id(upload)] = (store, upload)
+
+
+def upload_closed(upload: Upload) -> None:
+    with _open_lock:
+        _open_uploads.pop(id(upload), None)
+
+
+def open_uploads() -> list[tuple["MultipartStore", Upload]]:
+    with _open_lock:
+        return list(_open_uploads.values())
 
 
 # --- the protocol ---------------------------------------------------------------------------------------------------
