@@ -8,7 +8,7 @@ from typing import Callable
 
 from . import transfer
 from .stores import open_store
-from .stores.base import NotFound, ObjectCopyError, ObjectInfo, Upload, UsageError, WriteOptions
+from .stores.base import NotFound, ObjectCopyError, ObjectInfo, Upload, UsageError, WriteOptions, same_etag
 from .urls import ObjectURL
 
 
@@ -32,7 +32,7 @@ def in_sync(src: ObjectInfo, dst: ObjectInfo) -> bool:
     count as in sync (rclone's size-and-time rule), or every run would copy it again."""
     if src.size != dst.size:
         return False
-    if src.etag == dst.etag or (src.md5 is not None and src.md5 == dst.md5):
+    if same_etag(src.etag, dst.etag) or (src.md5 is not None and src.md5 == dst.md5):
         return True
     return (dst.md5 is None or src.md5 is None) and src.last_modified is not None \
         and dst.last_modified is not None and dst.last_modified >= src.last_modified

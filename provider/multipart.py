@@ -10,8 +10,8 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import Callable
 
-from .stores.base import (BadRequest, Limits, MiB, MultipartStore, ObjectCopyError, ObjectInfo, Part,
-                          SourceConditions, Store, Upload, UsageError, WriteOptions)
+from .stores.base import (BadRequest, Limits, MiB, MultipartStore, NotFound, ObjectCopyError, ObjectInfo, Part,
+                          PreconditionFailed, SourceConditions, Store, Upload, UsageError, WriteOptions, same_etag)
 
 log = logging.getLogger("pulumi_objectcopy.transfer")
 
@@ -199,6 +199,6 @@ def _stream_part(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, u
     if reader.length != part.size:
         raise BadRequest(f"part {part.number} of {src.url}: read {reader.length} of {part.size} bytes")
     # A part's ETag is its MD5 on every store here, unless the upload is encrypted with KMS or customer keys.
-    if (upload.encryption or "AES256") == "AES256" and etag and len(etag) == 32 and etag != digest:
+    if (upload.encryption or "AES256") == "AES256" and etag and len(etag) == 32 and not same_etag(etag, digest):
         raise BadRequest(f"part {part.number} of {src.url} arrived damaged: MD5 {digest}, store has {etag}")
     return etag

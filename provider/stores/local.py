@@ -20,7 +20,8 @@ from .. import profiles
 from ..http import retry_interrupted
 from ..urls import ObjectURL
 from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
-                   SourceConditions, Upload, WriteOptions, refuse_unsupported, require_etag, resolved_write)
+                   SourceConditions, Upload, WriteOptions, refuse_unsupported, require_etag, resolved_write,
+                   same_etag)
 from .common import CHUNK, open_body
 
 _MD5_ATTR = "user.objectcopy.md5"
@@ -129,7 +130,7 @@ class LocalStore:
             info = self.write(dst, f, src.size, options=options, source=src)
         # The source must still be what was HEADed, or the copy is not what was planned.
         after = self.head(src.url)
-        if after.etag != src.etag:
+        if not same_etag(after.etag, src.etag):
             self.delete(dst, if_match=info.etag)
             raise PreconditionFailed(f"{src.url} changed during the copy (ETag {src.etag} -> {after.etag})")
         return info
