@@ -9,7 +9,6 @@ destination must not exist, which fails if it does).
 from __future__ import annotations
 
 import hashlib
-import io
 import json
 import os
 import tempfile
@@ -45,6 +44,30 @@ def _setxattr(target, name: str, value: bytes) -> None:
 
 def _stat_key(st: os.stat_result) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
+
+
+class RangeFile:
+    """A file read from where it stands for `length` bytes and no further: a range of a local file, streamed as a
+    ranged GET is, so a copy in parts holds a chunk of each part in memory, not the part."""
+
+    def __init__(self, f: BinaryIO, length: int):
+        self._f, self._left = f, length
+
+    def read(self, n: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        chunk = self._f.read(self._left if n is None or n < 0 else min(n, self._left))
+        self._left -= len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
 
 
 class LocalStore:
@@ -143,9 +166,7 @@ class LocalStore:
         if byte_range is None:
             return f
         f.seek(byte_range[0])
-        data = f.read(byte_range[1] - byte_range[0] + 1)
-        f.close()
-        return io.BytesIO(data)
+        return RangeFile(f, byte_range[1] - byte_range[0] + 1)
 
     def _temp_file(self, url: ObjectURL) -> str:
         """A temp file beside the destination, so the final rename is atomic."""
