@@ -87,6 +87,7 @@ def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, 
             def work(part: Part) -> str:
                 return _stream_part(src_store, src, dst_store, upload, part, pinned)
         done = run_parts(parts, work, concurrency=concurrency, progress=progress)
+        confirm_source(src_store, src)
         info = dst_store.complete_upload(upload, done, options=options, source=src)
     except BaseException:
         abort(dst_store, upload)
@@ -97,6 +98,19 @@ def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, 
         dst_store.delete(dst)
         raise BadRequest(f"copy of {src.url} to {dst} made {info.size} bytes, not {src.size}; it was removed")
     return info
+
+
+def confirm_source(store: Store, src: ObjectInfo) -> None:
+    """One HEAD before completing: the source still has the ETag every part was pinned to. A server that ignores
+    the pin on a part (moto and Ceph ignore x-amz-copy-source-if-match on UploadPartCopy; a local file has no pin
+    at all) would otherwise assemble old parts and new ones into an object that never existed."""
+    try:
+        now = store.head(src.url, version_id=src.version_id)
+    except NotFound:
+        raise PreconditionFailed(f"{src.url} was deleted during the copy in parts; nothing was written") from None
+    if not same_etag(now.etag, src.etag):
+        raise PreconditionFailed(f"{src.url} changed during the copy in parts (ETag {src.etag}, now {now.etag}); "
+                                 "nothing was written")
 
 
 def abort(store: MultipartStore, upload: Upload) -> None:

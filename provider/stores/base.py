@@ -234,6 +234,10 @@ class Capabilities:
     # The server rejects a conditional copy when an if-match on a multipart (`-N`) ETag should have passed
     # (Swift's s3api compares against its own MD5): pin with if-unmodified-since on the HEADed Last-Modified.
     copy_if_match_multipart_etag: bool = True
+    # Where the server itself refuses to read a source that no longer has the pinned ETag: "copy" (a server-side
+    # copy), "part_copy" (a part copied server-side), "read" (a ranged GET: a streamed part). Where it does not,
+    # the HEAD before completing a copy in parts (multipart.confirm_source) is what catches a changed source.
+    pin_enforced: frozenset[str] = frozenset({"copy", "part_copy", "read"})
     # Whether the server honours if-none-match: * on the destination of a copy, and of a plain write. Where it
     # does not, transfer HEADs the destination first, which leaves a short race.
     dest_if_none_match_on_copy: bool = True

@@ -74,7 +74,8 @@ class LocalStore:
     # Conditions are checked against the file itself when it is opened, and again after the copy.
     # if-none-match: a hard link, which fails when the destination exists. Parts (streamed downloads) are written
     # at their offsets into one temp file, renamed into place when complete.
-    capabilities = Capabilities(multipart_upload=True)
+    # A file is checked when it is opened, not while it is read: no pin holds on its own.
+    capabilities = Capabilities(multipart_upload=True, pin_enforced=frozenset())
     limits = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000)
 
     def __init__(self, profile: profiles.Profile):
