@@ -10,7 +10,8 @@ from typing import Callable
 from . import multipart, transfer
 from .progress import ProgressCounter
 from .stores import open_store
-from .stores.base import NotFound, ObjectCopyError, ObjectInfo, StoreError, Upload, UsageError, WriteOptions
+from .stores.base import (NotFound, ObjectCopyError, ObjectInfo, StoreError, Upload, UsageError, WriteOptions,
+                          same_etag)
 from .urls import ObjectURL
 
 
@@ -34,7 +35,7 @@ def in_sync(src: ObjectInfo, dst: ObjectInfo) -> bool:
     count as in sync (rclone's size-and-time rule), or every run would copy it again."""
     if src.size != dst.size:
         return False
-    if src.etag == dst.etag or (src.md5 is not None and src.md5 == dst.md5):
+    if same_etag(src.etag, dst.etag) or (src.md5 is not None and src.md5 == dst.md5):
         return True
     return (dst.md5 is None or src.md5 is None) and src.last_modified is not None \
         and dst.last_modified is not None and dst.last_modified >= src.last_modified

@@ -10,9 +10,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import Callable
 
-from .stores.base import (BadRequest, Limits, MiB, MultipartStore, ObjectCopyError, ObjectInfo, Part,
-                          SourceConditions, Store, Upload, UsageError, WriteOptions, open_uploads,
-                          upload_closed, upload_opened)
+from .stores.base import (BadRequest, Limits, MiB, MultipartStore, NotFound, ObjectCopyError, ObjectInfo, Part,
+                          PreconditionFailed, SourceConditions, Store, Upload, UsageError, WriteOptions, open_uploads,
+                          same_etag, upload_closed, upload_opened)
 
 log = logging.getLogger("pulumi_objectcopy.transfer")
 
@@ -89,6 +89,7 @@ def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, 
             def work(part: Part) -> str:
                 return _stream_part(src_store, src, dst_store, upload, part, pinned, reads)
         done = run_parts(parts, work, concurrency=concurrency, progress=reads.parts if reads else progress)
+        confirm_source(src_store, src)
         info = dst_store.complete_upload(upload, done, options=options, source=src)
     except BaseException:
         abort(dst_store, upload)
@@ -99,6 +100,19 @@ def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, 
         dst_store.delete(dst)
         raise BadRequest(f"copy of {src.url} to {dst} made {info.size} bytes, not {src.size}; it was removed")
     return info
+
+
+def confirm_source(store: Store, src: ObjectInfo) -> None:
+    """One HEAD before completing: the source still has the ETag every part was pinned to. A server that ignores
+    the pin on a part (moto and Ceph ignore x-amz-copy-source-if-match on UploadPartCopy; a local file has no pin
+    at all) would otherwise assemble old parts and new ones into an object that never existed."""
+    try:
+        now = store.head(src.url, version_id=src.version_id)
+    except NotFound:
+        raise PreconditionFailed(f"{src.url} was deleted during the copy in parts; nothing was written") from None
+    if not same_etag(now.etag, src.etag):
+        raise PreconditionFailed(f"{src.url} changed during the copy in parts (ETag {src.etag}, now {now.etag}); "
+                                 "nothing was written")
 
 
 def abort(store: MultipartStore, upload: Upload) -> None:
@@ -215,6 +229,6 @@ def _stream_part(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, u
     if reader.length != part.size:
         raise BadRequest(f"part {part.number} of {src.url}: read {reader.length} of {part.size} bytes")
     # A part's ETag is its MD5 on every store here, unless the upload is encrypted with KMS or customer keys.
-    if (upload.encryption or "AES256") == "AES256" and etag and len(etag) == 32 and etag != digest:
+    if (upload.encryption or "AES256") == "AES256" and etag and len(etag) == 32 and not same_etag(etag, digest):
         raise BadRequest(f"part {part.number} of {src.url} arrived damaged: MD5 {digest}, store has {etag}")
     return etag

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from . import multipart
 from .stores import open_store
 from .stores.base import (BadRequest, CannotCopyHere, NotFound, ObjectInfo, Part, PreconditionFailed,
-                          SourceConditions, Store, UsageError, WriteOptions)
+                          SourceConditions, Store, UsageError, WriteOptions, same_etag)
 from .urls import ObjectURL
 
 
@@ -83,7 +83,7 @@ def delete_if_unchanged(url: ObjectURL, etag: str | None, last_modified: datetim
         current = store.head(url)
     except NotFound:
         return None
-    if etag is not None and current.etag != etag:
+    if etag is not None and not same_etag(current.etag, etag):
         return f"left {url} in place: its ETag is now {current.etag}, not {etag} as written, so someone else wrote it"
     if last_modified is not None and current.last_modified is not None and current.last_modified > last_modified:
         return (f"left {url} in place: it was rewritten at {current.last_modified.isoformat()}, after this "
@@ -116,7 +116,7 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
     src_store, dst_store = stores or _open_pair(source, destination)
     src = listed if listed is not None and _listing_suffices(listed, src_store, dst_store, options, config) \
         else src_store.head(source, version_id=source_version_id)
-    if planned_source_etag is not None and src.etag != planned_source_etag:
+    if planned_source_etag is not None and not same_etag(src.etag, planned_source_etag):
         raise PreconditionFailed(f"{source} changed since it was planned: ETag {planned_source_etag} was planned, "
                                  f"the source now has {src.etag}; run the update again to copy the new version")
     conditions.check(src)
@@ -147,6 +147,8 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
         # Parts and plain writes do not carry the source's tags as a server-side copy does: send them.
         options = _with_source_tags(src_store, src, dst_store, options)
     guarded = parts is None and (caps.dest_if_none_match_on_copy if server_side else caps.dest_if_none_match_on_write)
+    if not options.overwrite and guarded and caps.dest_guard_needs_unversioned_bucket:
+        guarded = not dst_store.bucket_versioned(destination)
     if not options.overwrite and not guarded:
         _refuse_if_exists(dst_store, destination)
     if server_side and parts is None:

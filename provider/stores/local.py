@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import errno
 import hashlib
-import io
 import json
 import os
 from datetime import datetime, timezone
@@ -21,7 +20,7 @@ from ..http import retry_interrupted
 from ..urls import ObjectURL
 from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
                    SourceConditions, StoreError, Upload, WriteOptions, refuse_unsupported, require_etag,
-                   resolved_write, upload_closed, upload_opened)
+                   resolved_write, same_etag, upload_closed, upload_opened)
 from .common import CHUNK, open_body
 from .local_fs import (SizedReader, abandon_temp, check_abandoned, discard_temp, is_temp_name, keep_temp, new_temp,
                        os_error, os_errors)
@@ -54,11 +53,36 @@ def _stat_key(st: os.stat_result) -> str:
     return f"{st.st_size}:{st.st_mtime_ns}:{st.st_ino}"
 
 
+class RangeFile:
+    """A file read from where it stands for `length` bytes and no further: a range of a local file, streamed as a
+    ranged GET is, so a copy in parts holds a chunk of each part in memory, not the part."""
+
+    def __init__(self, f: BinaryIO, length: int):
+        self._f, self._left = f, length
+
+    def read(self, n: int = -1) -> bytes:
+        if self._left <= 0:
+            return b""
+        chunk = self._f.read(self._left if n is None or n < 0 else min(n, self._left))
+        self._left -= len(chunk)
+        return chunk
+
+    def close(self) -> None:
+        self._f.close()
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+
 class LocalStore:
     # Conditions are checked against the file itself when it is opened, and again after the copy.
     # if-none-match: a hard link, which fails when the destination exists. Parts (streamed downloads) are written
     # at their offsets into one temp file, renamed into place when complete.
-    capabilities = Capabilities(multipart_upload=True)
+    # A file is checked when it is opened, not while it is read: no pin holds on its own.
+    capabilities = Capabilities(multipart_upload=True, pin_enforced=frozenset())
     limits = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000)
 
     def __init__(self, profile: profiles.Profile):
@@ -190,9 +214,7 @@ class LocalStore:
         if byte_range is None:
             return SizedReader(f, url, info.size)
         f.seek(byte_range[0])
-        data = f.read(byte_range[1] - byte_range[0] + 1)
-        f.close()
-        return io.BytesIO(data)
+        return RangeFile(f, byte_range[1] - byte_range[0] + 1)
 
     def _finish(self, tmp: str, url: ObjectURL, options: WriteOptions, source: ObjectInfo | None,
                 md5: str | None) -> ObjectInfo:
@@ -239,7 +261,7 @@ class LocalStore:
                 if written != size:
                     raise StoreError(f"{url}: cannot write: expected {size} bytes, the source gave {written}; "
                                      "nothing was written")
-                if expect is not None and expect.etag and digest != expect.etag:
+                if expect is not None and expect.etag and not same_etag(digest, expect.etag):
                     raise PreconditionFailed(f"{expect.url} changed while it was copied: ETag {expect.etag} when "
                                              f"the copy started, {digest} as read; nothing was written")
                 with os_errors(url, "write"):
