@@ -10,12 +10,11 @@ import base64
 import json
 import pickletools
 import subprocess
-from dataclasses import dataclass
 from pathlib import Path
 
 PROVIDER_KEY = "__provider"
 
-# Run by each venv's python: blobs on stdin, one {"class", "error"} per blob on stdout.
+# Run by the venv's python: blobs on stdin; on stdout, per blob, why it does not load as a provider (or null).
 _LOADER = r"""
 import base64, json, sys
 import dill
@@ -25,19 +24,12 @@ for blob in json.load(sys.stdin):
     try:
         provider = dill.loads(base64.b64decode(blob))
     except Exception as e:
-        out.append({"class": None, "error": f"{type(e).__name__}: {e}"})
+        out.append(f"{type(e).__name__}: {e}")
         continue
-    cls = type(provider)
-    error = None if isinstance(provider, ResourceProvider) else "it is not a pulumi.dynamic.ResourceProvider"
-    out.append({"class": f"{cls.__module__}.{cls.__qualname__}", "error": error})
+    out.append(None if isinstance(provider, ResourceProvider) else
+               f"it loads as {type(provider).__module__}.{type(provider).__qualname__}, not a ResourceProvider")
 json.dump(out, sys.stdout)
 """
-
-
-@dataclass(frozen=True)
-class Loaded:
-    cls: str | None     # module.qualname of what the blob loaded as
-    error: str | None   # why it did not load, else None
 
 
 def provider_blobs(state: dict) -> dict[str, str]:
@@ -66,13 +58,14 @@ def named_classes(blob: str) -> list[str]:
     return [n for n in names if not n.startswith(("builtins.", "copyreg.", "dill."))]
 
 
-def load(venv: Path, blobs: list[str]) -> list[Loaded]:
-    """Each blob unpickled by `venv`'s code, as the provider process of a refresh or destroy does."""
+def load(venv: Path, blobs: list[str]) -> list[str | None]:
+    """Each blob unpickled by `venv`'s code, as the provider process of a refresh or destroy does: why it fails to
+    load as a provider, or None."""
     proc = subprocess.run([str(venv / "bin" / "python"), "-c", _LOADER], input=json.dumps(blobs),
                           capture_output=True, text=True, timeout=120)
     if proc.returncode != 0:
         raise AssertionError(f"{venv}/bin/python could not run the provider loader:\n{proc.stderr[-2000:]}")
-    return [Loaded(r["class"], r["error"]) for r in json.loads(proc.stdout)]
+    return json.loads(proc.stdout)
 
 
 def unloadable(state: dict, *, wrote: str, reads: tuple[str, Path]) -> list[str]:
@@ -81,10 +74,10 @@ def unloadable(state: dict, *, wrote: str, reads: tuple[str, Path]) -> list[str]
     new_name, new_venv = reads
     blobs = provider_blobs(state)
     failed: dict[tuple[str, str], list[str]] = {}
-    for (urn, blob), new in zip(blobs.items(), load(new_venv, list(blobs.values()))):
-        if new.error is not None:
+    for (urn, blob), error in zip(blobs.items(), load(new_venv, list(blobs.values()))):
+        if error is not None:
             named = ", ".join(named_classes(blob)) or "(no class found in the pickle)"
-            failed.setdefault((named, new.error), []).append(urn.rsplit("::", 1)[-1])
+            failed.setdefault((named, error), []).append(urn.rsplit("::", 1)[-1])
     return [f"the state written by {wrote} names the provider class {named} (pickled by reference, for "
             f"{', '.join(resources)}); {new_name} cannot load it ({error}), so refresh and destroy of every such "
             f"existing resource would fail: keep that class importable at that path"
