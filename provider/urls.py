@@ -24,8 +24,7 @@ _PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
 
 
-class URLError(ValueError):
-    """A malformed object URL; the message names the problem and the expected form."""
+from .errors import URLError  # noqa: E402  (re-exported: URLError has always been importable from here)
 
 
 @dataclass(frozen=True)
