@@ -15,7 +15,7 @@ from typing import Any, Callable, Mapping, TypeVar
 import pulumi.provider.experimental.provider as p
 
 from ..core.api import Context, Function, Resource, is_unknown
-from ..stores.base import ConfigError, ObjectCopyError
+from ..errors import ConfigError, ObjectCopyError
 from . import values
 from .engine import EngineLog
 from .schema import package_schema

@@ -9,7 +9,7 @@ from typing import Any, Mapping
 from pulumi_objectcopy.core.api import (UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure,
                                         ReadResult, is_unknown)
 from pulumi_objectcopy.core.schema import INT, STRING, STRING_MAP, FunctionSchema, Prop, ResourceSchema
-from pulumi_objectcopy.stores.base import NotFound, UsageError
+from pulumi_objectcopy.errors import NotFound, UsageError
 
 STORE: dict[str, dict[str, Any]] = {}   # path -> {"text", "digest"}
 
