@@ -28,7 +28,7 @@ from tests.plugin.cli import Project  # noqa: E402
 VENV_BIN = Path(sys.executable).parent
 PROGRAM = """
 import pulumi
-from pulumi_objectcopy import {module}CopiedObject
+from pulumi_objectcopy{module} import CopiedObject
 
 c = pulumi.Config()
 src, dst = c.require("src"), c.require("dst")
@@ -93,7 +93,7 @@ def main() -> None:
             (work / "data" / "src").mkdir(parents=True, exist_ok=True)
             (work / "data" / "src" / f"{i:05d}").write_bytes(f"object {i}\n".encode())
         stacks = {}
-        for kind, module in (("dynamic", ""), ("plugin", "plugin.")):
+        for kind, module in (("dynamic", ""), ("plugin", ".plugin")):
             t0 = time.monotonic()
             stacks[kind] = stack(bin_dir, work, kind, module, args.n)
             print(f"{kind}: up of {args.n} resources in {time.monotonic() - t0:.1f} s", flush=True)
