@@ -14,7 +14,7 @@ from typing import Any, Callable, Mapping, TypeVar
 
 import pulumi.provider.experimental.provider as p
 
-from ..core.api import Context, Function, Resource, is_unknown
+from ..core.api import CheckResult, Context, Function, Resource, is_unknown
 from ..errors import ConfigError, ObjectCopyError
 from . import values
 from .engine import EngineLog
@@ -121,9 +121,7 @@ class ObjectCopyProvider(p.Provider):
         news, secret = to_core(request.new_inputs, names)
         olds = to_core(request.old_inputs, names)[0] if request.old_inputs else None
         result = await self._run(names, resource.check, news, olds)
-        failures = [p.CheckFailure(names.camel.get(f.property, f.property), names.user_words(f.reason))
-                    for f in result.failures]
-        return p.CheckResponse(inputs=from_core(result.inputs, names, secret), failures=failures)
+        return p.CheckResponse(inputs=from_core(result.inputs, names, secret), failures=_failures(result, names))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         resource, names = self._resource(request.urn)
@@ -198,10 +196,15 @@ class ObjectCopyProvider(p.Provider):
         args = to_core(request.args, names)[0]
         checked = await self._run(names, function.check, args)
         if checked.failures:
-            return p.InvokeResponse(failures=[p.CheckFailure(names.camel.get(f.property, f.property),
-                                                             names.user_words(f.reason)) for f in checked.failures])
+            return p.InvokeResponse(failures=_failures(checked, names))
         result = await self._run(names, function.call, checked.inputs, Context(cancelled=self._cancelled))
         return p.InvokeResponse(return_value=from_core(result, names))
+
+
+def _failures(result: CheckResult, names: Names) -> list[p.CheckFailure]:
+    """The core's failures on the properties as the user named them."""
+    return [p.CheckFailure(names.camel.get(f.property, f.property), names.user_words(f.reason))
+            for f in result.failures]
 
 
 def _profiles(value: Any) -> dict | None:
