@@ -17,6 +17,8 @@ BIN=$(bash scripts/pulumi-cli.sh | tail -1)
 export PATH="$BIN:$VENV/bin:/usr/local/go/bin:$PATH" PULUMI_SKIP_UPDATE_CHECK=true \
     PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION=true PULUMI_HOME="${PULUMI_HOME:-$OUT/.pulumi-home}"
 export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw -buildvcs=false"
+command -v pulumi-sdkgen >/dev/null || { log "pulumi-sdkgen is not beside $BIN/pulumi: build it with" \
+    "'cd scripts/sdkgen && go build -o $BIN/pulumi-sdkgen .' (scripts/pulumi-cli.sh does in its own bin dir)"; exit 1; }
 plugin=$(command -v pulumi-resource-objectcopy) || { log "pulumi-resource-objectcopy is not in $VENV/bin"; exit 1; }
 mkdir -p "$OUT"
 start=$(date +%s)
