@@ -21,11 +21,12 @@ from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
 from .. import profiles, transfer
+from ..copy_inputs import COPY_INPUTS, OUTPUTS, CopiedObjectArgs
+from ..inputs import key_problem, profile_size_setting, transfer_size_problems
 from ..stores import open_store
 from ..stores.base import NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed
 from ..urls import URLError, parse
 from . import engine_log
-from .copied_object_args import COPY_INPUTS, OUTPUTS, CopiedObjectArgs
 
 
 def _unknown(value: Any) -> bool:
@@ -75,8 +76,15 @@ class CopiedObjectProvider(ResourceProvider):
         except (ObjectCopyError, URLError) as e:
             return [CheckFailure("destination", f"destination: {e}")]
         options = args.write_options()
-        return [CheckFailure(name, f"{name}: {reason} (destination {args.destination})")
-                for name, reason in options.unsupported(store.capabilities) if name not in unknown]
+        failures = [CheckFailure(name, f"{name}: {reason} (destination {args.destination})")
+                    for name, reason in options.unsupported(store.capabilities) if name not in unknown]
+        url = args.destination_url
+        if problem := key_problem(url.scheme, url.key, store.limits):  # the profile's store may take less
+            failures.append(CheckFailure("destination", f"destination: {problem}"))
+        failures += [CheckFailure("destination", f"destination: {problem}") for problem in transfer_size_problems(
+            url.scheme, store.limits, part_size=profile_size_setting(store, "part_size"),
+            threshold=profile_size_setting(store, "multipart_cutoff"))]
+        return failures
 
     @staticmethod
     def _plan_source(args: CopiedObjectArgs, unknown: set[str]) -> tuple[str | None, list[CheckFailure]]:

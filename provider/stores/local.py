@@ -26,6 +26,9 @@ from .common import CHUNK, open_body
 _MD5_ATTR = "user.objectcopy.md5"
 _META_ATTR = "user.objectcopy.meta"
 _TMP_PREFIX = ".objectcopy-tmp-"
+# Linux: a name up to NAME_MAX (255) bytes, a path up to PATH_MAX (4096) bytes with its terminating NUL.
+LIMITS = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000, max_key=4095,
+                max_segment=255)
 
 
 def _getxattr(path: str, name: str) -> bytes | None:
@@ -51,7 +54,7 @@ class LocalStore:
     # if-none-match: a hard link, which fails when the destination exists. Parts (streamed downloads) are written
     # at their offsets into one temp file, renamed into place when complete.
     capabilities = Capabilities(multipart_upload=True)
-    limits = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000)
+    limits = LIMITS
 
     def __init__(self, profile: profiles.Profile):
         self.profile = profile

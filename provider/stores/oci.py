@@ -34,7 +34,9 @@ from .common import StreamingBody, content_headers, parse_http_date, parse_iso_d
 CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True,
                             storage_class=True, dest_if_match=True)  # tiers: Standard, InfrequentAccess, Archive
 # CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
-LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000)
+# Object names: up to 1,024 bytes in UTF-8 (Object Names).
+LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000,
+                max_key=1024)
 COPY_TIMEOUT = 3600.0
 # After a lost answer to CopyObject, a finished copy of the same source and destination accepted this close to our
 # request (clocks differ; timeAccepted is read to the second) is taken for the one we asked for.
