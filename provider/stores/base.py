@@ -204,10 +204,10 @@ class WriteOptions:
         """(option, reason) for each option the destination cannot honour, so it fails before any write."""
         wanted = {"tags": self.tags is not None or self.tagging_directive == "REPLACE", "acl": bool(self.acl),
                   "storage_class": bool(self.storage_class),
-                  "server_side_encryption": bool(self.server_side_encryption or self.kms_key_id),
-                  "dest_if_match": self.dest_if_match is not None}
+                  "server_side_encryption": bool(self.server_side_encryption),
+                  "kms_key_id": bool(self.kms_key_id), "dest_if_match": self.dest_if_match is not None}
         have = {"tags": caps.tagging, "acl": caps.acl, "storage_class": caps.storage_class,
-                "server_side_encryption": caps.sse, "dest_if_match": caps.dest_if_match}
+                "server_side_encryption": caps.sse, "kms_key_id": caps.sse, "dest_if_match": caps.dest_if_match}
         problems = [(name, "not supported by this destination's store; remove it")
                     for name, asked in wanted.items() if asked and not have[name]]
         sse = self.server_side_encryption
