@@ -181,3 +181,12 @@ def test_verbose_never_prints_an_endpoints_password(backends, key_prefix, tmp_pa
     proc = cli("--verbose", "head", f"s3://basic@{minio.bucket}/{key_prefix}k", env={"OBJECTCOPY_PROFILES": str(path)})
     assert "> HEAD http://<redacted>@127.0.0.1:19000/" in proc.stderr
     assert "hunter2-pw" not in proc.stdout + proc.stderr and "Traceback" not in proc.stderr
+
+
+def test_max_requests_0_is_refused_instead_of_waiting_forever_for_a_slot(backends, key_prefix, tmp_path):
+    minio = backends("minio")
+    minio.put(key_prefix + "src", b"s")
+    proc = cli("cp", minio.url(key_prefix + "src"), f"file://{tmp_path}/dst", env={"OBJECTCOPY_MAX_REQUESTS": "0"},
+               timeout=30)
+    refused(proc, "OBJECTCOPY_MAX_REQUESTS='0'")
+    assert not (tmp_path / "dst").exists()
