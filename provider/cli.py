@@ -124,8 +124,7 @@ def _version_id(args) -> str | None:
 
 def cmd_head(args) -> int:
     url = _url(args.url, "URL")
-    _version_id(args)
-    info = open_store(url).head(url, version_id=args.version_id)
+    info = open_store(url).head(url, version_id=_version_id(args))
     if args.json:
         print(json.dumps(info.to_json()))
     else:
@@ -136,17 +135,17 @@ def cmd_head(args) -> int:
 
 
 def cmd_rm(args) -> int:
-    url = _url(args.url, "URL")
+    url, version_id = _url(args.url, "URL"), _version_id(args)
     if args.if_match is not None and (problem := etag_problem(args.if_match)):
         raise UsageError(f"--if-match: {problem}")
     store = open_store(url)
     if not args.dry_run:
-        store.delete(url, if_match=args.if_match, version_id=_version_id(args))
+        store.delete(url, if_match=args.if_match, version_id=version_id)
         print(f"deleted {url}")
         return EXIT_OK
     try:  # what the delete would find, and whether --if-match holds: nothing is deleted
-        info = require_etag(store, url, args.if_match, _version_id(args)) if args.if_match is not None \
-            else store.head(url, version_id=_version_id(args))
+        info = require_etag(store, url, args.if_match, version_id) if args.if_match is not None \
+            else store.head(url, version_id=version_id)
     except NotFound:
         if args.if_match is not None:
             raise
