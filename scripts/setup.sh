@@ -25,6 +25,8 @@ if [ ! -f "$stamp" ]; then
   fi
   rm -f .venv/.installed-* && touch "$stamp"
 fi
+# The Terraform provider's gRPC stubs (pip's build makes them too; this keeps an existing venv's up to date)
+.venv/bin/python scripts/tfproto.py
 if [ "${1:-}" != "--no-servers" ]; then
   bash scripts/swift-aio.sh install
   bash scripts/minio.sh install
