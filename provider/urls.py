@@ -16,6 +16,7 @@ SCHEMES = {
     "cos": ("bucket", "cos://bucket-appid/key"),
     "oss": ("bucket", "oss://bucket/key"),
     "oci": ("namespace", "oci://namespace/bucket/object"),
+    "mem": ("bucket", "mem://bucket/key"),
 }
 PLANNED: dict[str, str] = {}
 # Matched with fullmatch: '$' would also match before a trailing newline, letting 'bucket\n' through.
@@ -23,8 +24,7 @@ _PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
 
 
-class URLError(ValueError):
-    """A malformed object URL; the message names the problem and the expected form."""
+from .errors import URLError  # noqa: E402  (re-exported: URLError has always been importable from here)
 
 
 @dataclass(frozen=True)

@@ -18,7 +18,7 @@ RESOURCE_MODULES: dict[str, str] = {
     "CopiedObject": "copied_object",
 }
 # Function name (Pulumi's) -> the core module that defines FUNCTION (api.Function).
-FUNCTION_MODULES: dict[str, str] = {}
+FUNCTION_MODULES: dict[str, str] = {"getObject": "get_object"}
 
 
 def resource(name: str) -> Resource:

@@ -134,12 +134,15 @@ class ResourceSchema:
             reason = _judge(p, value)
             if reason:
                 failures.append(Failure(p.name, f"{p.name}: {reason}"))
-        if not failures:
-            unknown = {k for k, v in inputs.items() if is_unknown(v)}
-            for rule in self.cross_rules:
-                for name, reason in rule(inputs):
-                    if name not in unknown:
-                        failures.append(Failure(name, f"{name}: {reason}"))
+        # Cross rules see the failed properties as absent; what they say of an unknown or already failed
+        # property is dropped, so each property is reported once.
+        skip = {f.property for f in failures} | {k for k, v in inputs.items() if is_unknown(v)}
+        judged = {k: (None if k in skip else v) for k, v in inputs.items()}
+        for rule in self.cross_rules:
+            for name, reason in rule(judged):
+                if name not in skip:
+                    skip.add(name)
+                    failures.append(Failure(name, f"{name}: {reason}"))
         return tuple(failures)
 
     def echoed_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:

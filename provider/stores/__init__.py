@@ -8,7 +8,7 @@ from ..urls import ObjectURL
 from .base import Store
 
 # scheme -> module with from_profile(Profile) -> Store; imported on first use
-MODULES = {"s3": "s3", "swift": "swift", "file": "local", "cos": "cos", "oss": "oss", "oci": "oci"}
+MODULES = {"s3": "s3", "swift": "swift", "file": "local", "cos": "cos", "oss": "oss", "oci": "oci", "mem": "memory"}
 
 
 def open_store(url: ObjectURL) -> Store:

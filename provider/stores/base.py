@@ -18,76 +18,10 @@ MiB = 1024**2
 KiB = 1024
 
 
-# --- errors -----------------------------------------------------------------------------------------------------
-class ObjectCopyError(Exception):
-    """Base of every error this package raises on purpose. `str()` is one line a user can act on."""
-
-    exit_code = 1
-
-
-class UsageError(ObjectCopyError):
-    """The caller asked for something malformed: a URL, an option, a profile."""
-
-    exit_code = 2
-
-
-class ConfigError(UsageError):
-    """A profile or credential could not be resolved."""
-
-
-class StoreError(ObjectCopyError):
-    """A store answered with an error. `status` and `code` are the vendor's, kept for messages and mapping."""
-
-    def __init__(self, message: str, *, status: int | None = None, code: str | None = None,
-                 request_id: str | None = None):
-        super().__init__(message)
-        self.status = status
-        self.code = code
-        self.request_id = request_id
-
-
-class NotFound(StoreError):
-    pass
-
-
-class PreconditionFailed(StoreError):
-    exit_code = 3
-
-
-class AccessDenied(StoreError):
-    pass
-
-
-class BadRequest(StoreError):
-    pass
-
-
-class Throttled(StoreError):
-    pass
-
-
-class Transient(StoreError):
-    """A failure worth retrying: 5xx, a reset connection, a timeout."""
-
-
-class AnswerLost(Transient):
-    """A request that is not idempotent (a POST starting a job) lost its connection after it was sent: the service
-    may have acted on it. It was not sent again; the caller looks for what it may have started."""
-
-
-class SourceInterrupted(Transient, OSError):
-    """An object's bytes stopped arriving mid-body (connection reset, answer shorter than its Content-Length). An
-    OSError too, so that an upload reading from it fails as a connection does, and is sent again from a fresh read."""
-
-
-class CannotCopyHere(StoreError):
-    """The store cannot do this copy server-side (another endpoint, region or account); stream it instead."""
-
-
-class BadAnswer(StoreError):
-    """A success status whose answer cannot be what was asked for: an HTML page (a proxy, a captive portal, a
-    gateway), an empty or truncated body, another format, a document of the wrong kind. Nothing in it is trusted,
-    so nothing is taken as done (http.py json_body/xml_body say what the answer was)."""
+# --- errors: defined in errors.py (the floor every layer imports), named here for the stores ---------------------
+from ..errors import (AccessDenied, AnswerLost, BadAnswer, BadRequest, CannotCopyHere,  # noqa: E402,F401
+                      ConfigError, NotFound, ObjectCopyError, PreconditionFailed, SourceInterrupted, StoreError,
+                      Throttled, Transient, UsageError)
 
 
 # --- data -------------------------------------------------------------------------------------------------------

@@ -1,0 +1,96 @@
+"""The Pulumi dynamic front end over the core: one ResourceProvider that drives any core resource (api.Resource),
+converting Pulumi's values to plain data and the core's results to Pulumi's.
+
+Each resource keeps its own provider class (`CopiedObjectProvider(CoreProvider)`, `core_name = "CopiedObject"`) at
+its historical class path: the provider is pickled by reference into every state, and `read`/`delete` run the class
+that path names, so a stack made by an older release must find it there.
+"""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+import pulumi
+from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
+                            ResourceProvider, UpdateResult)
+from pulumi.output import Unknown
+from pulumi.runtime import rpc
+
+from .. import core, profiles
+from ..core.api import UNKNOWN, Context, is_unknown
+from ..stores.base import ObjectCopyError
+from . import engine_log
+
+
+def _from_pulumi(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (UNKNOWN if isinstance(v, Unknown) or v == rpc.UNKNOWN else v) for k, v in props.items()
+            if k != "__provider"}
+
+
+def _to_pulumi(props: Mapping[str, Any]) -> dict[str, Any]:
+    return {k: (rpc.UNKNOWN if is_unknown(v) else v) for k, v in props.items()}
+
+
+def _context() -> Context:
+    return Context(log=lambda level, message: engine_log.warn(message) if level == "warning" else None)
+
+
+class CoreProvider(ResourceProvider):
+    """A dynamic provider that asks the core resource `core_name` for every decision."""
+
+    # Nothing secret is captured: credentials are resolved per call, so the pickled provider can stay plain.
+    serialize_as_secret_always = False
+    core_name = ""
+
+    @property
+    def core(self) -> core.Resource:
+        return core.resource(self.core_name)
+
+    def configure(self, req: ConfigureRequest) -> None:
+        profiles.set_stack_config(getattr(req.config, "_props", {}) or {})
+
+    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = self.core.check(_from_pulumi(news), _from_pulumi(_olds) if _olds else None)
+        return CheckResult(_to_pulumi(result.inputs), [CheckFailure(f.property, f.reason) for f in result.failures])
+
+    def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
+        diff = self.core.diff(id_, _from_pulumi(olds), _from_pulumi(news))
+        return DiffResult(changes=diff.changed, replaces=list(diff.replaces),
+                          delete_before_replace=diff.delete_before_replace)
+
+    def create(self, props: dict[str, Any]) -> CreateResult:
+        applied = self._run(lambda: self.core.create(_from_pulumi(props), _context()))
+        return CreateResult(applied.id, applied.state)
+
+    def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
+        applied = self._run(lambda: self.core.update(id_, _from_pulumi(olds), _from_pulumi(news), _context()))
+        return UpdateResult(applied.state)
+
+    def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
+        result = self._run(lambda: self.core.read(id_, _from_pulumi(props), _context()))
+        if result.id is None:
+            return ReadResult("", {})  # gone: the engine drops it, and the next up creates it again
+        return ReadResult(result.id, result.state, result.inputs)
+
+    def delete(self, id_: str, props: dict[str, Any]) -> None:
+        self._run(lambda: self.core.delete(id_, _from_pulumi(props), _context()))
+
+    @staticmethod
+    def _run(call):
+        try:
+            outcome = call()
+        except ObjectCopyError as e:
+            raise Exception(str(e)) from None
+        warnings = outcome if isinstance(outcome, tuple) else getattr(outcome, "warnings", ())
+        for warning in warnings:
+            engine_log.warn(warning)
+        return outcome
+
+
+def resource_props(schema, given: Mapping[str, Any]) -> dict[str, Any]:
+    """The property map a dynamic Resource registers: every output declared (as None, so it becomes an attribute),
+    the inputs given, secret inputs wrapped as secrets end to end."""
+    props: dict[str, Any] = {p.name: None for p in schema.outputs}
+    for p in schema.inputs:
+        value = given.get(p.name)
+        props[p.name] = pulumi.Output.secret(value) if p.secret and value is not None else value
+    return props
