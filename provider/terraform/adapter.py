@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from ..core.api import UNKNOWN, Context, Failure, Function, Resource, is_unknown
 from ..core.schema import STRING, Prop
-from ..stores.base import UsageError
+from ..errors import UsageError
 from .values import from_json, holds_unknown, to_core
 
 ID = "id"  # Terraform's attribute for the core's id (read, update, delete and import need it)
@@ -92,8 +92,9 @@ class ResourceAdapter:
             return Planned(self.to_terraform(config, self.resource.plan(None, checked.inputs), UNKNOWN))
         state = self.core_state(prior)
         diff = self.resource.diff(prior[ID], state, checked.inputs)
-        if not diff.changed:
-            return Planned(self.to_terraform(config, {**prior, **checked.inputs}, prior[ID]))
+        if not diff.changed:  # outputs as they are (a source the plan could not read keeps its recorded ETag)
+            kept = {p.name: prior.get(p.name) for p in self.schema.outputs}
+            return Planned(self.to_terraform(config, {**checked.inputs, **kept}, prior[ID]))
         if diff.replaces:
             planned = self.resource.plan(None, checked.inputs)
             return Planned(self.to_terraform(config, planned, UNKNOWN), replaces=diff.replaces)

@@ -35,7 +35,7 @@ def failures(found: Iterable[Failure]) -> list[pb.Diagnostic]:
 
 
 def from_exception(e: BaseException, what: str) -> list[pb.Diagnostic]:
-    from ..stores.base import ObjectCopyError
+    from ..errors import ObjectCopyError
     from .adapter import PlanFailures
     if isinstance(e, PlanFailures):
         return failures(e.failures)

@@ -243,5 +243,5 @@ def _address(type_name: str, state: Any) -> str:
 
 
 def core_usage(message: str) -> Exception:
-    from ..stores.base import UsageError
+    from ..errors import UsageError
     return UsageError(message)
