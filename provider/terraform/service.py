@@ -11,7 +11,7 @@ from typing import Any, Callable, Iterator
 from .. import core
 from ..core.api import Context
 from . import diagnostics as diag
-from . import provider_config, tflog, tfschema
+from . import tflog
 from ._proto import tfplugin6_pb2 as pb
 from ._proto import tfplugin6_pb2_grpc
 from .adapter import ID, ResourceAdapter, read_data_source, write_only
@@ -115,6 +115,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
 
     @answers(pb.GetProviderSchema.Response, "GetProviderSchema")
     def GetProviderSchema(self, request, context):
+        from . import tfschema
         return pb.GetProviderSchema.Response(
             provider=tfschema.provider_schema(), server_capabilities=self.capabilities(),
             resource_schemas={t: tfschema.resource_schema(a.schema) for t, a in self.resources.items()},
@@ -129,6 +130,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
     # --- the provider block --------------------------------------------------------------------------------------
     @answers(pb.ValidateProviderConfig.Response, "ValidateProviderConfig")
     def ValidateProviderConfig(self, request, context):
+        from . import provider_config
         profiles = (decode(request.config.msgpack) or {}).get("profiles")
         if holds_unknown(profiles):
             return pb.ValidateProviderConfig.Response()
@@ -138,6 +140,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
 
     @answers(pb.ConfigureProvider.Response, "ConfigureProvider")
     def ConfigureProvider(self, request, context):
+        from . import provider_config
         profiles = (decode(request.config.msgpack) or {}).get("profiles")
         if holds_unknown(profiles):
             return pb.ConfigureProvider.Response(diagnostics=[diag.error(
@@ -162,8 +165,9 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
 
     @answers(pb.UpgradeResourceState.Response, "UpgradeResourceState")
     def UpgradeResourceState(self, request, context):
+        from .tfschema import SCHEMA_VERSION
         adapter = self.adapter(request.type_name)
-        if request.version > tfschema.SCHEMA_VERSION:
+        if request.version > SCHEMA_VERSION:
             raise core_usage(f"this state was written by a newer terraform-provider-objectcopy (schema version "
                              f"{request.version}); upgrade the provider")
         raw = json.loads(request.raw_state.json or b"{}")

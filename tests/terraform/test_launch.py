@@ -16,10 +16,14 @@ from pulumi_objectcopy.terraform._proto import grpc_controller_pb2, grpc_control
 from pulumi_objectcopy.terraform._proto import tfplugin6_pb2 as pb
 from pulumi_objectcopy.terraform.main import COOKIE, COOKIE_KEY
 
-# Runs the provider's own entry point, and at exit writes which top-level modules the process had imported.
+# Runs the provider's own entry point, and as it exits (os._exit, after Shutdown) writes which top-level modules the
+# process had imported.
 PROBE = """
-import atexit, json, sys
-atexit.register(lambda: open(sys.argv[1], "w").write(json.dumps(sorted({m.split(".")[0] for m in sys.modules}))))
+import json, os, sys
+def record(code, exit=os._exit):
+    open(sys.argv[1], "w").write(json.dumps(sorted({m.split(".")[0] for m in sys.modules})))
+    exit(code)
+os._exit = record
 from pulumi_objectcopy.terraform.main import main
 sys.exit(main())
 """
