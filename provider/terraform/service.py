@@ -52,9 +52,11 @@ def answers(response: Callable[..., Any], what: str) -> Callable:
         @functools.wraps(method)
         def call(self: "ProviderService", request: Any, context: Any) -> Any:
             try:
+                self.load()  # waits for the preload: two threads importing the same modules can deadlock
                 return method(self, request, context)
             except Exception as e:  # noqa: BLE001 - every failure becomes a diagnostic
-                return response(diagnostics=diag.from_exception(e, f"{what} {getattr(request, 'type_name', '')}"))
+                doing = " ".join(filter(None, (what, getattr(request, "type_name", ""))))
+                return response(diagnostics=diag.from_exception(e, doing))
         return call
     return wrap
 
@@ -72,6 +74,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
     def load(self) -> None:
         with self._lock:
             if self._resources is None:
+                from . import provider_config, tfschema  # noqa: F401 - imported here, once, for every call
                 resources, functions = self.registry()
                 self._functions = {f.schema.terraform_type: f for f in functions.values()}
                 self._resources = {r.schema.terraform_type: ResourceAdapter(r) for r in resources.values()}
