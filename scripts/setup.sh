@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, idempotent and fast the second time: a venv with the package and its test
 # extras, the test servers (Swift from PyPI + Debian's memcached, MinIO built from the Go module proxy), the
-# pulumi CLI and OpenTofu (built from the Go module proxy; terraform too where the machine lacks it). `--no-servers`: the venv only.
+# pulumi CLI and OpenTofu (built from the Go module proxy; terraform too where the machine lacks it).
+# `--no-servers`: the venv only.
 # Builds are cached outside the repo in ${OBJECTCOPY_CACHE:-$HOME/.cache/objectcopy}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
