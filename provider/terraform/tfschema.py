@@ -18,9 +18,13 @@ def _attribute(p: Prop) -> pb.Schema.Attribute:
         optional=p.input and not required, computed=computed(p), sensitive=p.secret, write_only=write_only(p))
 
 
+def id_description(schema: ResourceSchema) -> str:
+    return (f"the resource's id; `terraform import` takes {schema.import_id}" if schema.import_id
+            else "the resource's id")
+
+
 def resource_schema(schema: ResourceSchema) -> pb.Schema:
-    id_attr = pb.Schema.Attribute(name=ID, type=cty_type("string"), computed=True,
-                                  description=f"the resource's id ({schema.import_id or 'as import takes it'})")
+    id_attr = pb.Schema.Attribute(name=ID, type=cty_type("string"), computed=True, description=id_description(schema))
     attributes = [id_attr] + [_attribute(p) for p in schema.props]
     return pb.Schema(version=SCHEMA_VERSION, block=pb.Schema.Block(
         attributes=attributes, description=schema.description))
