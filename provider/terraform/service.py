@@ -194,7 +194,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
         adapter = self.adapter(request.type_name)
         prior, planned = decode(request.prior_state.msgpack), decode(request.planned_state.msgpack)
         config = decode(request.config.msgpack) or {}
-        address = _address(request.type_name, planned or prior)
+        address = _address(adapter, planned or prior)
         with self.calls.context(address) as ctx:
             outcome = adapter.apply(prior, planned, config, ctx)
         return pb.ApplyResourceChange.Response(new_state=pb.DynamicValue(msgpack=encode(outcome.state)),
@@ -207,7 +207,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
         prior = decode(request.current_state.msgpack)
         if prior is None:
             return pb.ReadResource.Response(new_state=request.current_state)
-        with self.calls.context(_address(request.type_name, prior)) as ctx:
+        with self.calls.context(_address(adapter, prior)) as ctx:
             outcome = adapter.read(prior, ctx)
         return pb.ReadResource.Response(new_state=pb.DynamicValue(msgpack=encode(outcome.state)),
                                         private=request.private, diagnostics=diag.warnings(outcome.warnings))
@@ -244,9 +244,12 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
         return pb.StopProvider.Response()
 
 
-def _address(type_name: str, state: Any) -> str:
-    ident = state.get(ID) if isinstance(state, dict) else None
-    return f"{type_name} {ident}" if isinstance(ident, str) else type_name
+def _address(adapter: ResourceAdapter, state: Any) -> str:
+    """How the log names a resource: its id, or before it has one the input that places it (a destination)."""
+    state = state if isinstance(state, dict) else {}
+    names = [ID] + [p.name for p in adapter.schema.inputs if p.replaces]
+    label = next((state[n] for n in names if isinstance(state.get(n), str)), "")
+    return f"{adapter.schema.terraform_type} {label}".strip()
 
 
 def core_usage(message: str) -> Exception:

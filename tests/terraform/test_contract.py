@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import threading
 from pathlib import Path
 
@@ -260,3 +261,20 @@ def test_data_source_reads_without_copying(provider, files):
     missing = provider.stub.ReadDataSource(pb.ReadDataSource.Request(
         type_name="objectcopy_file", config=dv({"path": "/nope", "etag": None, "size": None})))
     assert shown(missing.diagnostics) == [("ERROR", "path: /nope does not exist", [])]
+
+
+def test_progress_of_an_apply_reaches_terraforms_log_as_hclog_lines(provider, files, capsys):
+    import logging
+
+    from pulumi_objectcopy.terraform import tflog
+    src, dst = files
+    tflog.install()
+    try:
+        provider.create(provider.config(source=str(src), destination=str(dst)))
+    finally:
+        logging.getLogger().handlers.clear()
+    lines = [json.loads(line) for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    progress = [line for line in lines if "bytes" in line["@message"]]
+    assert progress and progress[-1]["@level"] == "info"
+    assert progress[-1]["@message"] == f"{TYPE} {dst}: 10 of 10 bytes (100%)"
+    assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", progress[-1]["@timestamp"])
