@@ -35,8 +35,11 @@ tofu_bin() { echo "$CACHE/opentofu/$TOFU_VERSION/tofu"; }
 
 # is_version BIN VERSION: BIN runs and reports VERSION (without the v).
 is_version() {
-    [[ -x $1 ]] && CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null | head -n1 \
-        | grep -qE "^(Terraform|OpenTofu) v${2#v}\$"
+    local out
+    [[ -x $1 ]] || return 1
+    # read it whole first: `| head -n1` would end the pipe early, and pipefail then counts the SIGPIPE as failure
+    out=$(CHECKPOINT_DISABLE=1 TF_CLI_CONFIG_FILE=/dev/null "$1" version 2>/dev/null) || return 1
+    [[ ${out%%$'\n'*} =~ ^(Terraform|OpenTofu)\ v${2#v}$ ]]
 }
 
 # go_build NAME BIN PACKAGE WORK: build PACKAGE in the wrapper module WORK (its go.mod set up by the caller) into BIN.
