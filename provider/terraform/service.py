@@ -46,8 +46,8 @@ class Calls:
                 ctx.cancelled.set()
 
 
-def answers(response: Callable[..., Any], what: str) -> Callable:
-    """The call's answer, or `response(diagnostics=...)` for whatever it raised."""
+def answers(response: Callable[..., Any], what: str, keep: Callable[[Any], dict] = lambda request: {}) -> Callable:
+    """The call's answer, or `response(diagnostics=..., **keep(request))` for whatever it raised."""
     def wrap(method: Callable) -> Callable:
         @functools.wraps(method)
         def call(self: "ProviderService", request: Any, context: Any) -> Any:
@@ -56,7 +56,7 @@ def answers(response: Callable[..., Any], what: str) -> Callable:
                 return method(self, request, context)
             except Exception as e:  # noqa: BLE001 - every failure becomes a diagnostic
                 doing = " ".join(filter(None, (what, getattr(request, "type_name", ""))))
-                return response(diagnostics=diag.from_exception(e, doing))
+                return response(diagnostics=diag.from_exception(e, doing), **keep(request))
         return call
     return wrap
 
@@ -189,7 +189,9 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
             planned_state=pb.DynamicValue(msgpack=encode(planned.state)), planned_private=request.prior_private,
             requires_replace=[diag.path(name) for name in planned.replaces])
 
-    @answers(pb.ApplyResourceChange.Response, "ApplyResourceChange")
+    # A failed update or delete keeps the prior state (terraform would take a null one for "gone"), so the object
+    # stays in state for the next apply to retry; a failed create has no prior state, and leaves nothing.
+    @answers(pb.ApplyResourceChange.Response, "ApplyResourceChange", keep=lambda r: {"new_state": r.prior_state})
     def ApplyResourceChange(self, request, context):
         adapter = self.adapter(request.type_name)
         prior, planned = decode(request.prior_state.msgpack), decode(request.planned_state.msgpack)
@@ -201,7 +203,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
                                                private=request.planned_private,
                                                diagnostics=diag.warnings(outcome.warnings))
 
-    @answers(pb.ReadResource.Response, "ReadResource")
+    @answers(pb.ReadResource.Response, "ReadResource", keep=lambda r: {"new_state": r.current_state})
     def ReadResource(self, request, context):
         adapter = self.adapter(request.type_name)
         prior = decode(request.current_state.msgpack)

@@ -10,7 +10,7 @@ import pytest
 
 from pulumi_objectcopy.terraform import server, values
 from pulumi_objectcopy.terraform._proto import tfplugin6_pb2 as pb
-from pulumi_objectcopy.terraform._proto import grpc_controller_pb2, grpc_controller_pb2_grpc, tfplugin6_pb2_grpc
+from pulumi_objectcopy.terraform._proto import grpc_controller_pb2_grpc, tfplugin6_pb2_grpc
 from pulumi_objectcopy.terraform.service import ProviderService
 
 from .fake_core import FileCopy, FileInfo
@@ -94,7 +94,3 @@ def provider():
     finally:
         channel.close()
         running.close()
-
-
-def shutdown(client: Client) -> None:
-    client.controller.Shutdown(grpc_controller_pb2.Empty())

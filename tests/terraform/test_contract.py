@@ -278,3 +278,18 @@ def test_progress_of_an_apply_reaches_terraforms_log_as_hclog_lines(provider, fi
     assert progress and progress[-1]["@level"] == "info"
     assert progress[-1]["@message"] == f"{TYPE} {dst}: 10 of 10 bytes (100%)"
     assert re.fullmatch(r"\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{6}Z", progress[-1]["@timestamp"])
+
+
+def test_a_failed_update_or_delete_keeps_the_object_in_state(provider, files, monkeypatch):
+    src, dst = files
+    config = provider.config(source=str(src), destination=str(dst))
+    state = provider.create(config)
+    src.write_text("golden v2\n")
+    planned = decode(provider.plan(state, config).planned_state.msgpack)
+    src.write_text("golden v3, after the plan\n")
+    failed = provider.apply(state, planned, config)
+    assert shown(failed.diagnostics)[0][0] == "ERROR" and decode(failed.new_state.msgpack) == state
+    monkeypatch.setattr(provider.resource, "delete", lambda *a: 1 / 0)
+    not_deleted = provider.apply(state, None, None)
+    assert shown(not_deleted.diagnostics)[0][0] == "ERROR" and decode(not_deleted.new_state.msgpack) == state
+    assert decode(provider.apply(None, planned, config).new_state.msgpack) is None   # a failed create: nothing
