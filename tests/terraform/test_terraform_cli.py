@@ -114,6 +114,11 @@ def cli_config(tmp_path):
     return install_mirror(tmp_path)
 
 
+# About 20 terraform commands of 3 to 5 provider starts each: seconds apiece here, more on a busy machine.
+SCENARIO_TIMEOUT = 1200
+
+
+@pytest.mark.timeout(SCENARIO_TIMEOUT)
 @pytest.mark.parametrize("store", ["local", "minio", "swift"])
 def test_scenario_through_terraform(store, backends, tmp_path, cli_config):
     backend = backends(store)
@@ -123,6 +128,7 @@ def test_scenario_through_terraform(store, backends, tmp_path, cli_config):
     scenario(Terraform("terraform", tmp_path / "work", cli_config), backend, url, PROVIDER_BLOCKS.get(store, ""))
 
 
+@pytest.mark.timeout(SCENARIO_TIMEOUT)
 def test_scenario_through_opentofu(backends, tmp_path, cli_config):
     backend = backends("local")
     scenario(Terraform("tofu", tmp_path / "work", cli_config), backend, backend.url)
