@@ -42,12 +42,14 @@ is_version() {
     [[ ${out%%$'\n'*} =~ ^(Terraform|OpenTofu)\ v${2#v}$ ]]
 }
 
-# go_build NAME BIN PACKAGE WORK: build PACKAGE in the wrapper module WORK (its go.mod set up by the caller) into BIN.
+# go_build NAME BIN PACKAGE WORK MODULE: build PACKAGE in the wrapper module WORK (its go.mod set up by the caller)
+# into BIN, as a release is built (MODULE/version.dev=no, else the version reads v1.2.3-dev).
 go_build() {
-    local name=$1 bin=$2 package=$3 work=$4 t0
+    local name=$1 bin=$2 package=$3 work=$4 module=$5 t0
     t0=$(now)
     if ! (cd "$work" && env GOWORK=off CGO_ENABLED=0 GOFLAGS="-mod=mod -buildvcs=false -modcacherw" \
-            go build -trimpath -ldflags "-s -w" -o "$work/$name" "$package") >"$work/build.log" 2>&1; then
+            go build -trimpath -ldflags "-s -w -X $module/version.dev=no" -o "$work/$name" "$package") \
+            >"$work/build.log" 2>&1; then
         tail -n 40 "$work/build.log" >&2
         die "go build $package failed (log: $work/build.log)"
     fi
@@ -87,7 +89,7 @@ build_terraform() {
         for sub in $TERRAFORM_SUBMODULES; do
             go mod edit -replace "$TERRAFORM_MODULE/$sub=$TERRAFORM_MODULE/$sub@$TERRAFORM_COMMIT_PSEUDO"
         done)
-    go_build terraform "$(terraform_bin)" "$TERRAFORM_MODULE" "$work"
+    go_build terraform "$(terraform_bin)" "$TERRAFORM_MODULE" "$work" "$TERRAFORM_MODULE"
     is_version "$(terraform_bin)" "$TERRAFORM_VERSION" || die "the build does not report terraform $TERRAFORM_VERSION"
 }
 
@@ -97,7 +99,7 @@ build_tofu() {
     work=$(wrapper opentofu 1.26.6)
     log "building $TOFU_MODULE@$TOFU_VERSION with $(go version | awk '{print $3}') (a cold build takes minutes)"
     (cd "$work" && go mod edit -require "$TOFU_MODULE@$TOFU_VERSION" -replace "$TOFU_REPLACE")
-    go_build tofu "$(tofu_bin)" "$TOFU_MODULE/cmd/tofu" "$work"
+    go_build tofu "$(tofu_bin)" "$TOFU_MODULE/cmd/tofu" "$work" "$TOFU_MODULE"
     is_version "$(tofu_bin)" "$TOFU_VERSION" || die "the build does not report OpenTofu $TOFU_VERSION"
 }
 

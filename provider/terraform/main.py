@@ -21,5 +21,7 @@ def main(argv: list[str] | None = None) -> int:
         print(f"terraform-provider-objectcopy speaks plugin protocol 6 (Terraform 1.0 or later, OpenTofu); this "
               f"client offers {', '.join(offered)}", file=sys.stderr)
         return 1
+    from . import tls
+    pending = tls.begin(tls.private_folder())  # openssl makes the certificate while gRPC is imported
     from .server import serve
-    return serve()
+    return serve(pending)

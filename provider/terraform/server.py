@@ -10,12 +10,10 @@ provider with StopProvider (which cancels the calls in flight) and then Shutdown
 from __future__ import annotations
 
 import base64
-import datetime
 import os
 import shutil
 import signal
 import sys
-import tempfile
 import threading
 from dataclasses import dataclass, field
 from typing import Any
@@ -24,39 +22,13 @@ import grpc
 
 from ._proto import grpc_broker_pb2_grpc, grpc_controller_pb2, grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc
 from ._proto import tfplugin6_pb2_grpc
+from . import tls
 from .service import Calls, ProviderService
 
 CORE_PROTOCOL, APP_PROTOCOL = 1, 6
 WORKERS = 16             # terraform runs 10 resources at a time
 SHUTDOWN_GRACE = 2.0     # seconds for calls in flight to clean up once cancelled (terraform waits about as long)
 PARENT_POLL = 1.0        # seconds between two checks that terraform is still there
-
-
-def tls_pair() -> tuple[bytes, bytes, bytes]:
-    """A fresh self-signed certificate for "localhost" (as go-plugin makes one): PEM cert, PEM key, DER cert."""
-    from cryptography import x509
-    from cryptography.hazmat.primitives import hashes, serialization
-    from cryptography.hazmat.primitives.asymmetric import ec
-    from cryptography.x509.oid import ExtendedKeyUsageOID, NameOID
-
-    key = ec.generate_private_key(ec.SECP256R1())
-    name = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, "localhost"),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, "objectcopy")])
-    now = datetime.datetime.now(datetime.timezone.utc)
-    cert = (x509.CertificateBuilder().subject_name(name).issuer_name(name).public_key(key.public_key())
-            .serial_number(x509.random_serial_number())
-            .not_valid_before(now - datetime.timedelta(seconds=30)).not_valid_after(now + datetime.timedelta(days=1))
-            .add_extension(x509.SubjectAlternativeName([x509.DNSName("localhost")]), critical=False)
-            .add_extension(x509.BasicConstraints(ca=True, path_length=None), critical=True)
-            .add_extension(x509.KeyUsage(digital_signature=True, key_encipherment=True, key_agreement=True,
-                                         key_cert_sign=True, content_commitment=False, data_encipherment=False,
-                                         crl_sign=False, encipher_only=False, decipher_only=False), critical=True)
-            .add_extension(x509.ExtendedKeyUsage([ExtendedKeyUsageOID.SERVER_AUTH, ExtendedKeyUsageOID.CLIENT_AUTH]),
-                           critical=False)
-            .sign(key, hashes.SHA256()))
-    key_pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
-                                serialization.NoEncryption())
-    return cert.public_bytes(serialization.Encoding.PEM), key_pem, cert.public_bytes(serialization.Encoding.DER)
 
 
 class Controller(grpc_controller_pb2_grpc.GRPCControllerServicer):
@@ -97,15 +69,16 @@ class Running:
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
-def start(service: ProviderService | None = None) -> Running:
-    """Serve on a unix socket in a new private folder; returns what the handshake says and how to stop."""
+def start(service: ProviderService | None = None, pending: tls.Pending | None = None) -> Running:
+    """Serve on a unix socket in a private folder (the one `pending`, the certificate being made, is in; else a
+    new one); returns what the handshake says and how to stop."""
     from concurrent import futures
 
     service = service or ProviderService()
-    folder = tempfile.mkdtemp(prefix="tfobjectcopy-", dir=os.environ.get("PLUGIN_UNIX_SOCKET_DIR") or None)
-    os.chmod(folder, 0o700)
+    pending = pending or tls.begin(tls.private_folder())
+    folder = pending.folder
     socket = os.path.join(folder, "plugin.sock")
-    cert_pem, key_pem, cert_der = tls_pair()
+    cert_pem, key_pem, cert_der = tls.finish(pending)
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="tfplugin"),
                          options=[("grpc.max_receive_message_length", 256 << 20),
                                   ("grpc.max_send_message_length", 256 << 20)])
@@ -121,11 +94,11 @@ def start(service: ProviderService | None = None) -> Running:
     return running
 
 
-def serve() -> int:  # never returns: the process ends with os._exit
+def serve(pending: tls.Pending | None = None) -> int:  # never returns: the process ends with os._exit
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     from . import tflog
     tflog.install()
-    running = start()
+    running = start(pending=pending)
     sys.stdout.write(running.handshake + "\n")
     sys.stdout.flush()
     os.dup2(2, 1)  # from here on, stray output is log, never protocol

@@ -8,7 +8,7 @@ from typing import Any
 import grpc
 import pytest
 
-from pulumi_objectcopy.terraform import server, values
+from pulumi_objectcopy.terraform import server, tls, values
 from pulumi_objectcopy.terraform._proto import tfplugin6_pb2 as pb
 from pulumi_objectcopy.terraform._proto import grpc_controller_pb2_grpc, tfplugin6_pb2_grpc
 from pulumi_objectcopy.terraform.service import ProviderService
@@ -84,7 +84,7 @@ def _proposed(prior: dict | None, config: dict) -> dict:
 def provider():
     resource = FileCopy()
     service = ProviderService(registry=lambda: ({"FileCopy": resource}, {"getFile": FileInfo()}))
-    running = server.start(service)
+    running = server.start(service, tls.Pending(tls.private_folder(), None))  # cryptography's certificate
     creds = grpc.ssl_channel_credentials(root_certificates=running.cert_pem)
     channel = grpc.secure_channel(f"unix:{running.socket}", creds,
                                   options=[("grpc.ssl_target_name_override", "localhost")])
