@@ -1,5 +1,5 @@
 """`objectcopy terraform install --mirror DIR`: the provider as an unpacked filesystem mirror for
-registry.terraform.io/objectcopy/objectcopy, the layout both `terraform init -plugin-dir DIR` and a CLI config's
+registry.terraform.io/objectcopy/objectcopy (and registry.opentofu.org/objectcopy/objectcopy), the layout both `terraform init -plugin-dir DIR` and a CLI config's
 `provider_installation { filesystem_mirror { path = DIR } }` read.
 
 What terraform runs is a small launcher: it holds no path of the machine it was written on (the lock file's h1:
@@ -14,7 +14,9 @@ from pathlib import Path
 
 from .. import __version__
 
-SOURCE = "registry.terraform.io/objectcopy/objectcopy"
+# `source = "objectcopy/objectcopy"` means the first for terraform and the second for OpenTofu (its default
+# registry): the mirror serves both.
+SOURCES = ("registry.terraform.io/objectcopy/objectcopy", "registry.opentofu.org/objectcopy/objectcopy")
 BINARY = "terraform-provider-objectcopy"
 
 LAUNCHER = """#!/bin/sh
@@ -46,8 +48,8 @@ def this_platform() -> str:
 
 def write_mirror(mirror: Path, platforms: list[str] | None = None, version: str = __version__) -> list[Path]:
     written = []
-    for plat in platforms or [this_platform()]:
-        folder = mirror / SOURCE / version / plat
+    for source, plat in ((source, plat) for source in SOURCES for plat in platforms or [this_platform()]):
+        folder = mirror / source / version / plat
         folder.mkdir(parents=True, exist_ok=True)
         launcher = folder / f"{BINARY}_v{version}"
         tmp = launcher.with_name(launcher.name + ".tmp")
@@ -59,6 +61,7 @@ def write_mirror(mirror: Path, platforms: list[str] | None = None, version: str 
 
 
 def cli_config(mirror: Path) -> str:
+    sources = ", ".join(f'"{source}"' for source in SOURCES)
     implicit = mirror.resolve() == (Path.home() / ".terraform.d" / "plugins").resolve()
     note = ("# ~/.terraform.d/plugins is one of terraform's implicit mirrors: with no provider_installation block\n"
             "# in your CLI config, `terraform init` finds the provider there already. Otherwise add:\n"
@@ -69,9 +72,9 @@ def cli_config(mirror: Path) -> str:
             "provider_installation {\n"
             "  filesystem_mirror {\n"
             f"    path    = \"{mirror}\"\n"
-            f"    include = [\"{SOURCE}\"]\n"
+            f"    include = [{sources}]\n"
             "  }\n"
             "  direct {\n"
-            f"    exclude = [\"{SOURCE}\"]\n"
+            f"    exclude = [{sources}]\n"
             "  }\n"
             "}\n")

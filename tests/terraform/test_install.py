@@ -20,8 +20,8 @@ HCL = """terraform {
 """
 
 
-def launcher(mirror: Path) -> Path:
-    [found] = (mirror / "registry.terraform.io/objectcopy/objectcopy" / __version__).glob("*/terraform-provider-*")
+def launcher(mirror: Path, host: str = "registry.terraform.io") -> Path:
+    [found] = (mirror / host / "objectcopy/objectcopy" / __version__).glob("*/terraform-provider-*")
     return found
 
 
@@ -30,6 +30,7 @@ def test_the_lock_file_is_the_same_wherever_the_mirror_was_written(tmp_path):
     for name in ("one", "two"):
         config = install_mirror(tmp_path / name)
         exe = launcher(tmp_path / name / "mirror")
+        assert launcher(tmp_path / name / "mirror", "registry.opentofu.org").read_text() == exe.read_text()
         assert exe.name == f"terraform-provider-objectcopy_v{__version__}" and os.access(exe, os.X_OK)
         text = exe.read_text()
         assert str(tmp_path) not in text and sys.prefix not in text and str(Path.home()) not in text
