@@ -1,14 +1,17 @@
 """Many objects at once: copy a prefix (skipping what is already in sync), and clean up stale multipart uploads."""
 from __future__ import annotations
 
+import threading
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
 from typing import Callable
 
-from . import transfer
+from . import multipart, transfer
+from .progress import ProgressCounter
 from .stores import open_store
-from .stores.base import NotFound, ObjectCopyError, ObjectInfo, Upload, UsageError, WriteOptions
+from .stores.base import (NotFound, ObjectCopyError, ObjectInfo, StoreError, Upload, UsageError, WriteOptions,
+                          same_etag)
 from .urls import ObjectURL
 
 
@@ -32,7 +35,7 @@ def in_sync(src: ObjectInfo, dst: ObjectInfo) -> bool:
     count as in sync (rclone's size-and-time rule), or every run would copy it again."""
     if src.size != dst.size:
         return False
-    if src.etag == dst.etag or (src.md5 is not None and src.md5 == dst.md5):
+    if same_etag(src.etag, dst.etag) or (src.md5 is not None and src.md5 == dst.md5):
         return True
     return (dst.md5 is None or src.md5 is None) and src.last_modified is not None \
         and dst.last_modified is not None and dst.last_modified >= src.last_modified
@@ -40,41 +43,72 @@ def in_sync(src: ObjectInfo, dst: ObjectInfo) -> bool:
 
 def copy_prefix(src_prefix: ObjectURL, dst_prefix: ObjectURL, *, options: WriteOptions, config: transfer.TransferConfig,
                 concurrency: int, dry_run: bool = False,
-                on_done: Callable[[str, ObjectInfo, str], None] | None = None) -> PrefixCopy:
-    """Copy every object under src_prefix to the same relative key under dst_prefix, `concurrency` at a time."""
+                on_done: Callable[[str, ObjectInfo, str], None] | None = None,
+                counter: ProgressCounter | None = None) -> PrefixCopy:
+    """Copy every object under src_prefix to the same relative key under dst_prefix, `concurrency` at a time. A copy
+    that fails is counted and the others go on; part of the listing that fails (a folder that cannot be read) too,
+    once the rest is listed. An interrupt (^C, SIGTERM) starts nothing more and aborts the copies in flight."""
     if not src_prefix.is_prefix or not dst_prefix.is_prefix:
         raise UsageError("--recursive copies a prefix to a prefix: end both URLs with '/' (or name a bucket)")
     src_store, dst_store = open_store(src_prefix), open_store(dst_prefix)
     existing = {info.url.key: info for info in dst_store.list(dst_prefix)}
     report = PrefixCopy()
     todo: list[tuple[ObjectInfo, ObjectURL]] = []
-    for src in src_store.list(src_prefix):
-        rel = src.url.key[len(src_prefix.key):]
-        dst_url = dst_prefix.with_key(dst_prefix.key + rel)
-        have = existing.get(dst_url.key)
-        if have is not None and in_sync(src, have):
-            report.skipped.append((src, "in sync"))
-        else:
-            todo.append((src, dst_url))
+    try:
+        for src in src_store.list(src_prefix):
+            rel = src.url.key[len(src_prefix.key):]
+            dst_url = dst_prefix.with_key(dst_prefix.key + rel)
+            have = existing.get(dst_url.key)
+            if have is not None and in_sync(src, have):
+                report.skipped.append((src, "in sync"))
+            else:
+                todo.append((src, dst_url))
+    except StoreError as e:
+        if not (todo or report.skipped):
+            raise
+        report.failed.append((ObjectInfo(src_prefix, 0, None), str(e)))
+        if on_done:
+            on_done("failed", report.failed[-1][0], str(e))
     if dry_run:
         report.planned = todo
         return report
+    if counter:
+        counter.start(len(todo), sum(src.size for src, _ in todo))
+    stopping = threading.Event()
 
     def one(item: tuple[ObjectInfo, ObjectURL]) -> None:
         src, dst_url = item
+        if stopping.is_set():
+            return
         try:
             result = transfer.copy_object(src.url, dst_url, options=options, config=config, listed=src,
-                                          stores=(src_store, dst_store))
-            report.copied.append(result)
-            if on_done:
-                on_done("copied", src, result.method)
+                                          stores=(src_store, dst_store),
+                                          progress=counter.for_object(src.url) if counter else None)
         except ObjectCopyError as e:
+            if stopping.is_set():
+                return  # aborted by the interrupt, which is what the user hears about
             report.failed.append((src, str(e)))
+            if counter:
+                counter.ended_object(src.url, src.size, failed=True)
             if on_done:
                 on_done("failed", src, str(e))
+            return
+        report.copied.append(result)
+        if counter:
+            counter.ended_object(src.url, src.size)
+        if on_done:
+            on_done("copied", src, result.method)
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="objectcopy-object") as pool:
+    pool = ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="objectcopy-object")
+    try:
         list(pool.map(one, todo))
+    except BaseException:
+        stopping.set()
+        pool.shutdown(wait=False, cancel_futures=True)
+        multipart.abort_in_flight()  # uploads and local temp files: their copies stop at their next part or chunk
+        pool.shutdown(wait=True)
+        raise
+    pool.shutdown(wait=True)
     return report
 
 

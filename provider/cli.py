@@ -8,13 +8,15 @@ import argparse
 import json
 import logging
 import re
+import signal
 import sys
+import threading
 from datetime import datetime
 
 from . import __version__, transfer, urls
 from .stores import open_store
 from .stores.base import ObjectCopyError, SourceConditions, UsageError, WriteOptions
-from .progress import ProgressBar
+from .progress import ProgressBar, ProgressCounter
 from .stores.common import parse_user_date
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PRECONDITION, EXIT_DRIFT = 0, 1, 2, 3, 4
@@ -112,12 +114,18 @@ def _cp_recursive(args) -> int:
                            content_type=args.content_type, overwrite=not args.no_overwrite)
     config = _transfer_config(args)
 
+    counter = ProgressCounter() if sys.stderr.isatty() and not args.json and not args.dry_run else None
+
     def say(what: str, src_info, detail: str) -> None:
         if not args.json:
-            print(f"{what} {src_info.url} ({detail})", flush=True)
+            (counter.say if counter else print)(f"{what} {src_info.url} ({detail})")
 
-    report = batch.copy_prefix(src, dst, options=options, config=config, concurrency=config.concurrency or 8,
-                               dry_run=args.dry_run, on_done=say)
+    try:
+        report = batch.copy_prefix(src, dst, options=options, config=config, concurrency=config.concurrency or 8,
+                                   dry_run=args.dry_run, on_done=say, counter=counter)
+    finally:
+        if counter:
+            counter.finish()
     if args.json:
         print(json.dumps(report.to_json()))
     else:
@@ -140,6 +148,12 @@ def cmd_cleanup(args) -> int:
         print(json.dumps([{"url": str(u.url), "upload_id": u.upload_id,
                            "initiated": u.initiated.isoformat() if u.initiated else None, "error": err}
                           for u, err in results]))
+    elif prefix.scheme == "file":  # our temp files, left by copies killed mid-way
+        for u, err in results:
+            what = f"{u.url} (a temp file of an interrupted copy, last written {u.initiated:%Y-%m-%d %H:%M})"
+            print(f"failed to remove {what}: {err}" if err else f"{'would remove' if args.dry_run else 'removed'} "
+                  f"{what}")
+        print(f"{len(results)} stale temp file(s) older than {args.older_than}")
     else:
         verb = "would abort" if args.dry_run else "aborted"
         for u, err in results:
@@ -289,21 +303,38 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
+class Terminated(KeyboardInterrupt):
+    """SIGTERM (a service manager, `kill`, a CI timeout), raised where the copy is so that it cleans up as after ^C."""
+
+
+def _terminate(_signum, _frame) -> None:
+    signal.signal(signal.SIGTERM, signal.SIG_IGN)  # a second TERM must not cut the cleanup short
+    raise Terminated()
+
+
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     if getattr(args, "verbose", False):
         logging.basicConfig(level=logging.DEBUG, format="%(message)s", stream=sys.stderr)
         logging.getLogger("urllib3").setLevel(logging.WARNING)
+    in_main_thread = threading.current_thread() is threading.main_thread()
+    previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
         return args.func(args)
     except ObjectCopyError as e:
         print(f"objectcopy: error: {e}", file=sys.stderr)
         return e.exit_code
+    except Terminated:
+        print("objectcopy: terminated", file=sys.stderr)
+        return 128 + signal.SIGTERM
     except KeyboardInterrupt:
         print("objectcopy: interrupted", file=sys.stderr)
         return 130
     except BrokenPipeError:
         return EXIT_OK
+    finally:
+        if in_main_thread:
+            signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
 
 
 if __name__ == "__main__":

@@ -27,7 +27,7 @@ from dataclasses import dataclass
 from typing import Any, Callable, Iterable
 
 from . import profiles, transfer
-from .stores.base import NotFound, ObjectCopyError, UsageError
+from .stores.base import NotFound, ObjectCopyError, UsageError, same_etag
 from .urls import URLError, parse
 
 TYPE_PREFIX = "pulumi-python:dynamic/objectcopy:"
@@ -87,7 +87,7 @@ def _etag_check(url: str | None, field: str, recorded: str | None, *, changed: s
         live = transfer.head(parse(url or "", field=field))
     except NotFound:
         return missing, f"deleted since it was {done}"
-    if live.etag != recorded:
+    if not same_etag(live.etag, recorded):
         return changed, f"ETag {live.etag}, {done} {recorded}"
     return None
 
@@ -100,7 +100,7 @@ def check_copied_object(resource: dict[str, Any], out: dict[str, Any]) -> tuple[
         return found
     if out.get("track_source", True):
         src = transfer.head(parse(out.get("source") or "", field="source"), version_id=out.get("source_version_id"))
-        if src.etag != out.get("source_etag"):
+        if not same_etag(src.etag, out.get("source_etag")):
             return SOURCE_CHANGED, f"source ETag {src.etag}, copied {out.get('source_etag')}"
     return IN_SYNC, ""
 

@@ -10,8 +10,9 @@ from concurrent.futures import ThreadPoolExecutor, as_completed
 from datetime import datetime
 from typing import Callable
 
-from .stores.base import (BadRequest, Limits, MiB, MultipartStore, ObjectCopyError, ObjectInfo, Part,
-                          SourceConditions, Store, Upload, UsageError, WriteOptions)
+from .stores.base import (BadRequest, Limits, MiB, MultipartStore, NotFound, ObjectCopyError, ObjectInfo, Part,
+                          PreconditionFailed, SourceConditions, Store, Upload, UsageError, WriteOptions, open_uploads,
+                          same_etag, upload_closed, upload_opened)
 
 log = logging.getLogger("pulumi_objectcopy.transfer")
 
@@ -80,13 +81,15 @@ def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, 
     upload = dst_store.start_upload(dst, options=options, source=src)
     _in_flight_add(dst_store, upload)  # from here on, an interrupt of this process must abort it
     try:
+        reads = ReadProgress(progress, src.size, len(parts)) if progress and not server_side else None
         if server_side:
             def work(part: Part) -> str:
                 return dst_store.copy_part(upload, part, src, conditions=pinned)
         else:
             def work(part: Part) -> str:
-                return _stream_part(src_store, src, dst_store, upload, part, pinned)
-        done = run_parts(parts, work, concurrency=concurrency, progress=progress)
+                return _stream_part(src_store, src, dst_store, upload, part, pinned, reads)
+        done = run_parts(parts, work, concurrency=concurrency, progress=reads.parts if reads else progress)
+        confirm_source(src_store, src)
         info = dst_store.complete_upload(upload, done, options=options, source=src)
     except BaseException:
         abort(dst_store, upload)
@@ -99,6 +102,19 @@ def copy_in_parts(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, 
     return info
 
 
+def confirm_source(store: Store, src: ObjectInfo) -> None:
+    """One HEAD before completing: the source still has the ETag every part was pinned to. A server that ignores
+    the pin on a part (moto and Ceph ignore x-amz-copy-source-if-match on UploadPartCopy; a local file has no pin
+    at all) would otherwise assemble old parts and new ones into an object that never existed."""
+    try:
+        now = store.head(src.url, version_id=src.version_id)
+    except NotFound:
+        raise PreconditionFailed(f"{src.url} was deleted during the copy in parts; nothing was written") from None
+    if not same_etag(now.etag, src.etag):
+        raise PreconditionFailed(f"{src.url} changed during the copy in parts (ETag {src.etag}, now {now.etag}); "
+                                 "nothing was written")
+
+
 def abort(store: MultipartStore, upload: Upload) -> None:
     try:
         store.abort_upload(upload)
@@ -107,28 +123,16 @@ def abort(store: MultipartStore, upload: Upload) -> None:
 
 
 # --- uploads this process has open, and those a killed run left -------------------------------------------------
-_in_flight: dict[int, tuple[MultipartStore, Upload]] = {}
-_in_flight_lock = threading.Lock()
-
-
-def _in_flight_add(store: MultipartStore, upload: Upload) -> None:
-    with _in_flight_lock:
-        _in_flight[id(upload)] = (store, upload)
-
-
-def _in_flight_remove(upload: Upload) -> None:
-    with _in_flight_lock:
-        _in_flight.pop(id(upload), None)
+_in_flight_add, _in_flight_remove = upload_opened, upload_closed  # the registry is in stores.base: local files too
 
 
 def abort_in_flight() -> list[Upload]:
     """Abort every upload this process has open (its copies are being abandoned: the engine is gone or stopping
     this process). The copies' own threads then fail on the aborted upload and stop."""
-    with _in_flight_lock:
-        open_uploads = list(_in_flight.values())
-    for store, upload in open_uploads:
+    abandoned = open_uploads()
+    for store, upload in abandoned:
         abort(store, upload)
-    return [upload for _, upload in open_uploads]
+    return [upload for _, upload in abandoned]
 
 
 def abort_stale(store: Store, url, *, before: datetime | None) -> list[Upload]:
@@ -151,18 +155,41 @@ def abort_stale(store: Store, url, *, before: datetime | None) -> list[Upload]:
     return stale
 
 
+class ReadProgress:
+    """A Progress fed by the source's bytes as they are read (bytes a failed attempt read count once), with the
+    parts counted as they complete: a live figure for streamed copies, whose parts are large."""
+
+    def __init__(self, progress: Progress, total: int, parts_total: int):
+        self.progress, self.total, self.parts_total = progress, total, parts_total
+        self.bytes = self.parts_done = 0
+        self._lock = threading.Lock()
+
+    def read(self, n: int) -> None:
+        with self._lock:
+            self.bytes += n
+            self.progress(min(self.bytes, self.total), self.total, self.parts_done, self.parts_total)
+
+    def parts(self, _done: int, _total: int, parts_done: int, _parts_total: int) -> None:
+        with self._lock:
+            self.parts_done = parts_done
+            self.progress(min(self.bytes, self.total), self.total, parts_done, self.parts_total)
+
+
 class HashingReader:
     """Source bytes passing through on their way to a store, with their MD5 and count, to check what arrived."""
 
-    def __init__(self, stream):
+    def __init__(self, stream, on_read: Callable[[int], None] | None = None):
         self._stream = stream
         self.md5 = hashlib.md5()
         self.length = 0
+        self.on_read = on_read
 
     def read(self, n: int = -1) -> bytes:
         chunk = self._stream.read(n)
         self.md5.update(chunk)
         self.length += len(chunk)
+        if chunk and self.on_read:
+            self.on_read(len(chunk))
         return chunk
 
     def close(self) -> None:
@@ -180,25 +207,28 @@ class Opener:
     was actually sent."""
 
     def __init__(self, store: Store, src: ObjectInfo, pinned: SourceConditions,
-                 byte_range: tuple[int, int] | None = None):
-        self.store, self.src, self.pinned, self.byte_range = store, src, pinned, byte_range
+                 byte_range: tuple[int, int] | None = None, reads: ReadProgress | None = None):
+        self.store, self.src, self.pinned, self.byte_range, self.reads = store, src, pinned, byte_range, reads
         self.last: HashingReader | None = None
 
     def __call__(self) -> HashingReader:
+        if self.last is not None and self.reads:  # read again from the start: the last attempt's bytes are undone
+            self.reads.read(-self.last.length)
         self.last = HashingReader(self.store.open(self.src.url, conditions=self.pinned,
-                                                  version_id=self.src.version_id, byte_range=self.byte_range))
+                                                  version_id=self.src.version_id, byte_range=self.byte_range),
+                                  self.reads.read if self.reads else None)
         return self.last
 
 
 def _stream_part(src_store: Store, src: ObjectInfo, dst_store: MultipartStore, upload: Upload, part: Part,
-                 pinned: SourceConditions) -> str:
-    opener = Opener(src_store, src, pinned, (part.start, part.end))
+                 pinned: SourceConditions, reads: ReadProgress | None = None) -> str:
+    opener = Opener(src_store, src, pinned, (part.start, part.end), reads)
     etag = dst_store.upload_part(upload, part, opener)
     reader = opener.last
     digest = reader.md5.hexdigest()
     if reader.length != part.size:
         raise BadRequest(f"part {part.number} of {src.url}: read {reader.length} of {part.size} bytes")
     # A part's ETag is its MD5 on every store here, unless the upload is encrypted with KMS or customer keys.
-    if (upload.encryption or "AES256") == "AES256" and etag and len(etag) == 32 and etag != digest:
+    if (upload.encryption or "AES256") == "AES256" and etag and len(etag) == 32 and not same_etag(etag, digest):
         raise BadRequest(f"part {part.number} of {src.url} arrived damaged: MD5 {digest}, store has {etag}")
     return etag

@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from . import multipart
 from .stores import open_store
 from .stores.base import (BadRequest, CannotCopyHere, NotFound, ObjectInfo, Part, PreconditionFailed,
-                          SourceConditions, Store, UsageError, WriteOptions)
+                          SourceConditions, Store, UsageError, WriteOptions, same_etag)
 from .urls import ObjectURL
 
 
@@ -83,7 +83,7 @@ def delete_if_unchanged(url: ObjectURL, etag: str | None, last_modified: datetim
         current = store.head(url)
     except NotFound:
         return None
-    if etag is not None and current.etag != etag:
+    if etag is not None and not same_etag(current.etag, etag):
         return f"left {url} in place: its ETag is now {current.etag}, not {etag} as written, so someone else wrote it"
     if last_modified is not None and current.last_modified is not None and current.last_modified > last_modified:
         return (f"left {url} in place: it was rewritten at {current.last_modified.isoformat()}, after this "
@@ -116,7 +116,7 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
     src_store, dst_store = stores or _open_pair(source, destination)
     src = listed if listed is not None and _listing_suffices(listed, src_store, dst_store, options, config) \
         else src_store.head(source, version_id=source_version_id)
-    if planned_source_etag is not None and src.etag != planned_source_etag:
+    if planned_source_etag is not None and not same_etag(src.etag, planned_source_etag):
         raise PreconditionFailed(f"{source} changed since it was planned: ETag {planned_source_etag} was planned, "
                                  f"the source now has {src.etag}; run the update again to copy the new version")
     conditions.check(src)
@@ -141,10 +141,14 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
     requested = config.concurrency  # the caller's or the profile's
     config = replace(config, concurrency=requested or (SERVER_SIDE_CONCURRENCY if server_side else STREAM_CONCURRENCY))
     parts = _plan(src.size, dst_store, config, server_side=server_side)
+    if progress:  # the size is known from here: a bar can show it while the first bytes are on their way
+        progress(0, src.size, 0, len(parts) if parts else 1)
     if parts is not None or not server_side:
         # Parts and plain writes do not carry the source's tags as a server-side copy does: send them.
         options = _with_source_tags(src_store, src, dst_store, options)
     guarded = parts is None and (caps.dest_if_none_match_on_copy if server_side else caps.dest_if_none_match_on_write)
+    if not options.overwrite and guarded and caps.dest_guard_needs_unversioned_bucket:
+        guarded = not dst_store.bucket_versioned(destination)
     if not options.overwrite and not guarded:
         _refuse_if_exists(dst_store, destination)
     if server_side and parts is None:
@@ -169,7 +173,7 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
                 multipart.abort_stale(dst_store, destination, before=None)
         return CopyResult(src, info, "server-side-multipart" if server_side else "streamed-multipart",
                           parts=len(parts), part_size=parts[0].size, concurrency=config.concurrency)
-    info = _stream(src_store, src, dst_store, destination, pinned, options)
+    info = _stream(src_store, src, dst_store, destination, pinned, options, progress)
     _report(progress, src.size, 1)
     return CopyResult(src, info, "streamed")
 
@@ -223,10 +227,11 @@ def _refuse_if_exists(store: Store, url: ObjectURL) -> None:
 
 
 def _stream(src_store: Store, src: ObjectInfo, dst_store: Store, dst: ObjectURL, pinned: SourceConditions,
-            options: WriteOptions) -> ObjectInfo:
+            options: WriteOptions, progress: multipart.Progress | None = None) -> ObjectInfo:
     if src.size == 0:
         return dst_store.write(dst, b"", 0, options=options, source=src)
-    opener = multipart.Opener(src_store, src, pinned)
+    opener = multipart.Opener(src_store, src, pinned, reads=multipart.ReadProgress(progress, src.size, 1)
+                              if progress else None)
     info = dst_store.write(dst, opener, src.size, options=options, source=src)
     reader = opener.last
     digest = reader.md5.hexdigest()

@@ -223,7 +223,7 @@ class Backend:
             headers = {f"x-oss-meta-{k}": v for k, v in meta.items()}
             if content_type:
                 headers["Content-Type"] = content_type
-            return self.client.put_object(key, data, headers=headers).etag.strip('"').lower()
+            return self.client.put_object(key, data, headers=headers).etag.strip('"')  # upper case, as OSS spells it
         if self.scheme == "s3":
             kw = {"ContentType": content_type} if content_type else {}
             r = self.client.put_object(Bucket=self.bucket, Key=key, Body=data, Metadata=meta, **kw)
@@ -263,8 +263,8 @@ class Backend:
             else:
                 h = {k.lower(): v for k, v in self.client.head_object(key).headers.items()}
             prefix = f"x-{self.scheme}-meta-"
-            etag = h["etag"].strip('"').lower()
-            return {"etag": etag, "md5": etag, "size": int(h["content-length"]), "content_type": h.get("content-type"),
+            etag = h["etag"].strip('"')
+            return {"etag": etag, "md5": etag.lower(), "size": int(h["content-length"]), "content_type": h.get("content-type"),
                     "meta": {k[len(prefix):]: v for k, v in h.items() if k.startswith(prefix)}}
         if self.scheme == "s3":
             r = self.client.head_object(Bucket=self.bucket, Key=key)

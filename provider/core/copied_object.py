@@ -13,7 +13,7 @@ from typing import Any, Mapping
 
 from .. import transfer, urls
 from ..stores import open_store
-from ..stores.base import NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed, UsageError
+from ..stores.base import NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed, UsageError, same_etag
 from ..urls import URLError, parse
 from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure, Props, ReadResult, is_unknown
 from .copied_object_schema import COPY_INPUTS, SCHEMA, Args
@@ -151,11 +151,11 @@ def _recorded_inputs(props: Mapping[str, Any]) -> Props:
 def _source_changed(state: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
     planned = inputs.get("source_etag")
     return inputs.get("track_source", True) is not False and planned is not None and not is_unknown(planned) \
-        and planned != state.get("source_etag")
+        and not same_etag(planned, state.get("source_etag"))
 
 
 def _drifted(state: Mapping[str, Any]) -> bool:
-    return state.get("written_etag") is not None and state.get("etag") != state.get("written_etag")
+    return state.get("written_etag") is not None and not same_etag(state.get("etag"), state.get("written_etag"))
 
 
 def _needs_copy(state: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
@@ -230,7 +230,7 @@ def _adopt(args: Args) -> Props | None:
     except NotFound:
         return None
     src = transfer.head(args.source_url, version_id=args.source_version_id)
-    same = dst.etag == src.etag or (dst.md5 is not None and dst.md5 == src.md5)
+    same = same_etag(dst.etag, src.etag) or (dst.md5 is not None and dst.md5 == src.md5)
     if not same or dst.size != src.size:
         return None
     return _outputs(args, src, dst, "adopted")

@@ -7,6 +7,7 @@ assuming (rclone's optional interfaces; its provider quirk tables).
 from __future__ import annotations
 
 import dataclasses
+import threading
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
@@ -33,6 +34,19 @@ def normalize_etag(etag: str | None) -> str | None:
     if etag.startswith("W/"):
         etag = etag[2:]
     return etag.strip('"') or None
+
+
+def etag_key(etag: str | None) -> str | None:
+    """What two ETags are compared by: bare and case-blind. Each store's spelling is kept everywhere else (it is
+    what the store takes back in a condition, and what states record): OSS answers upper-case hex, S3, COS and
+    Swift lower-case, and a user types either, so an ETag and an MD5 digest, or a recorded ETag and a fresh HEAD,
+    compare only through here."""
+    etag = normalize_etag(etag)
+    return etag.lower() if etag is not None else None
+
+
+def same_etag(a: str | None, b: str | None) -> bool:
+    return etag_key(a) == etag_key(b)
 
 
 @dataclass(frozen=True)
@@ -64,7 +78,7 @@ class ObjectInfo:
             int(self.etag, 16)
         except ValueError:
             return None
-        return self.etag.lower()
+        return etag_key(self.etag)
 
     def to_json(self) -> dict:
         return {
@@ -96,10 +110,11 @@ class SourceConditions:
     def check(self, info: ObjectInfo) -> None:
         """Evaluate the conditions against a HEAD, the way the servers do, so a failure is named before any write."""
         etag = normalize_etag(info.etag)
-        if self.if_match is not None and normalize_etag(self.if_match) != etag:
+        if self.if_match is not None and not same_etag(self.if_match, etag):
             raise PreconditionFailed(
                 f"if-match failed on {info.url}: expected ETag {normalize_etag(self.if_match)}, source has {etag}")
-        if self.if_none_match is not None and normalize_etag(self.if_none_match) in (etag, "*"):
+        if self.if_none_match is not None and (normalize_etag(self.if_none_match) == "*"
+                                               or same_etag(self.if_none_match, etag)):
             raise PreconditionFailed(f"if-none-match failed on {info.url}: source ETag is {etag}")
         lm = info.last_modified
         if lm is not None and self.if_unmodified_since is not None and lm > self.if_unmodified_since:
@@ -154,10 +169,18 @@ class Capabilities:
     # The server rejects a conditional copy when an if-match on a multipart (`-N`) ETag should have passed
     # (Swift's s3api compares against its own MD5): pin with if-unmodified-since on the HEADed Last-Modified.
     copy_if_match_multipart_etag: bool = True
+    # Where the server itself refuses to read a source that no longer has the pinned ETag: "copy" (a server-side
+    # copy), "part_copy" (a part copied server-side), "read" (a ranged GET: a streamed part). Where it does not,
+    # the HEAD before completing a copy in parts (multipart.confirm_source) is what catches a changed source.
+    pin_enforced: frozenset[str] = frozenset({"copy", "part_copy", "read"})
     # Whether the server honours if-none-match: * on the destination of a copy, and of a plain write. Where it
     # does not, transfer HEADs the destination first, which leaves a short race.
     dest_if_none_match_on_copy: bool = True
     dest_if_none_match_on_write: bool = True
+    # The guard above holds only in a bucket that never had versioning (OSS: x-oss-forbid-overwrite "does not take
+    # effect when versioning is enabled or suspended"): transfer asks the bucket (bucket_versioned) and, where it
+    # has versioning, HEADs the destination first.
+    dest_guard_needs_unversioned_bucket: bool = False
     # Multipart: the store can assemble an object from parts it copies server-side from byte ranges of another
     # of its objects (S3 UploadPartCopy; Swift segments copied with a Range, then an SLO manifest), and from parts
     # written by the client (streamed copies).
@@ -204,6 +227,29 @@ class Upload:
     upload_id: str
     initiated: datetime | None = None
     encryption: str | None = None  # as the store reported it: under KMS a part's ETag is no MD5
+
+
+# --- what this process has open ---------------------------------------------------------------------------------
+# Uploads, and local temp files being written, registered the moment they exist and removed once complete or
+# aborted: when this process's copies are abandoned (the engine stops the provider, a signal ends the command),
+# multipart.abort_in_flight aborts what is still here, so nothing is left behind.
+_open_uploads: dict[int, tuple["MultipartStore", Upload]] = {}
+_open_lock = threading.Lock()
+
+
+def upload_opened(store: "MultipartStore", upload: Upload) -> None:
+    with _open_lock:
+        _open_uploads[id(upload)] = (store, upload)
+
+
+def upload_closed(upload: Upload) -> None:
+    with _open_lock:
+        _open_uploads.pop(id(upload), None)
+
+
+def open_uploads() -> list[tuple["MultipartStore", Upload]]:
+    with _open_lock:
+        return list(_open_uploads.values())
 
 
 # --- the protocol ---------------------------------------------------------------------------------------------------
@@ -265,7 +311,7 @@ class MultipartStore(Protocol):
 def require_etag(store: "Store", url: ObjectURL, if_match: str, version_id: str | None = None) -> ObjectInfo:
     """HEAD `url` and refuse, naming both ETags, unless it still has `if_match` (a guarded delete)."""
     current = store.head(url, version_id=version_id)
-    if current.etag != normalize_etag(if_match):
+    if not same_etag(current.etag, if_match):
         raise PreconditionFailed(f"not deleting {url}: its ETag is {current.etag}, expected {normalize_etag(if_match)}")
     return current
 

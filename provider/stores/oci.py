@@ -30,12 +30,16 @@ from .base import (AnswerLost, BadAnswer, BadRequest, Capabilities, ConfigError,
 from .common import StreamingBody, content_headers, parse_http_date, parse_iso_date, request_body
 
 # CopyObject takes one source condition (sourceObjectIfMatchETag) and guards its destination with
-# destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies.
+# destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies. Storage
+# tiers: Standard, InfrequentAccess, Archive.
 CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True,
-                            storage_class=True, dest_if_match=True)  # tiers: Standard, InfrequentAccess, Archive
+                            storage_class=True, dest_if_match=True, pin_enforced=frozenset({"copy", "read"}))
 # CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
 LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000)
 COPY_TIMEOUT = 3600.0
+# CreateMultipartUploadDetails carries the content headers a PutObject takes as headers (the SDK's model).
+UPLOAD_CONTENT_FIELDS = {"Cache-Control": "cacheControl", "Content-Disposition": "contentDisposition",
+                         "Content-Encoding": "contentEncoding", "Content-Language": "contentLanguage"}
 # After a lost answer to CopyObject, a finished copy of the same source and destination accepted this close to our
 # request (clocks differ; timeAccepted is read to the second) is taken for the one we asked for.
 ACCEPTED_SLACK = timedelta(seconds=5)
@@ -205,10 +209,13 @@ class OciStore:
         if options.storage_class:
             details["destinationObjectStorageTier"] = options.storage_class
         metadata, _, _ = resolved_write(options, src)
+        if options.metadata_directive == "REPLACE" and not metadata:
+            # CopyObjectDetails: "If you enter no metadata values, the destination object will inherit any existing
+            # metadata values associated with the source object": a copy cannot clear it.
+            raise BadRequest(f"{dst}: OCI CopyObject cannot clear metadata (with none given, the copy keeps the "
+                             "source's); give the metadata to set, or use the COPY directive")
         if options.metadata_directive == "REPLACE" or options.metadata:
-            # An empty map would inherit the source's metadata; REPLACE with nothing must clear it.
-            details["destinationObjectMetadata"] = {f"opc-meta-{k}": v for k, v in metadata.items()} or {
-                "opc-meta-objectcopy-cleared": ""}
+            details["destinationObjectMetadata"] = {f"opc-meta-{k}": v for k, v in metadata.items()}
         # The copy is asked of the source's region (its endpoint, its work requests) and names this store's region
         # as the destination.
         origin = self if src.url.profile == dst.profile else OciStore(profiles.resolve(src.url))
@@ -338,12 +345,9 @@ class OciStore:
         headers["Content-Length"] = str(size)
         if content_type:
             headers["Content-Type"] = content_type
-        if not options.overwrite:
-            headers["if-none-match"] = "*"
+        headers.update(_destination_conditions(options))
         if options.storage_class:
             headers["storage-tier"] = options.storage_class
-        if options.dest_if_match:
-            headers["if-match"] = normalize_etag(options.dest_if_match)
         try:
             self._send("PUT", self._path(url), headers=headers, body=request_body(body, size), sign_body=False,
                        context=f"PUT {url}")
@@ -368,15 +372,17 @@ class OciStore:
     # --- multipart uploads (streamed copies into OCI) -----------------------------------------------------------
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
         refuse_unsupported(options, self.capabilities, dst)
-        metadata, content_type, _ = resolved_write(options, source)
+        metadata, content_type, extra = resolved_write(options, source)
         payload = {"object": dst.key, "metadata": {f"opc-meta-{k}": v for k, v in metadata.items()}}
+        payload.update({field: extra[header] for header, field in UPLOAD_CONTENT_FIELDS.items() if extra.get(header)})
         if content_type:
             payload["contentType"] = content_type
         if options.storage_class:
             payload["storageTier"] = options.storage_class
         # Sent again after a lost answer: a second upload is no second copy, at worst an unused upload.
         what = f"start multipart upload to {dst}"
-        resp = self._json("POST", self._path(dst, kind="u", name=""), payload, idempotent=True, context=what)
+        resp = self._json("POST", self._path(dst, kind="u", name=""), payload, idempotent=True, context=what,
+                          headers=_destination_conditions(options))
         upload_id = json_body(resp, what, dict).get("uploadId")
         if not upload_id or not isinstance(upload_id, str):
             raise without(resp, "an uploadId", what)
@@ -395,9 +401,14 @@ class OciStore:
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
                         source: ObjectInfo | None) -> ObjectInfo:
         payload = {"partsToCommit": [{"partNum": p.number, "etag": etag} for p, etag in parts]}
-        self._json("POST", self._path(upload.url, kind="u"), payload, idempotent=True,
-                   query=f"uploadId={quote(upload.upload_id, safe='')}",
-                   context=f"commit multipart upload to {upload.url}")
+        try:
+            self._json("POST", self._path(upload.url, kind="u"), payload, idempotent=True,
+                       query=f"uploadId={quote(upload.upload_id, safe='')}", headers=_destination_conditions(options),
+                       context=f"commit multipart upload to {upload.url}")
+        except PreconditionFailed as e:
+            if not options.overwrite:
+                raise PreconditionFailed(f"{upload.url} already exists and overwrite is off", status=e.status) from None
+            raise
         return self.head(upload.url)
 
     def abort_upload(self, upload: Upload) -> None:
@@ -418,6 +429,15 @@ class OciStore:
                                 f"{str(item)[:80]!r}")
             if item["object"].startswith(prefix.key):
                 yield Upload(prefix.with_key(item["object"]), item["uploadId"], parse_iso_date(item.get("timeCreated")))
+
+
+def _destination_conditions(options: WriteOptions) -> dict[str, str]:
+    """The conditions on the destination that CreateMultipartUpload and CommitMultipartUpload take, as PutObject
+    does: written only where nothing exists (overwrite off), or only over the ETag given (dest_if_match)."""
+    headers = {"if-none-match": "*"} if not options.overwrite else {}
+    if options.dest_if_match:
+        headers["if-match"] = normalize_etag(options.dest_if_match)
+    return headers
 
 
 def _md5_hex(value: str | None, what: str) -> str | None:

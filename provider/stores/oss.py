@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import ipaddress
 import json
+import logging
 import os
+import threading
 from datetime import datetime
 from email.utils import format_datetime
 from typing import Callable, Mapping
 from urllib.parse import unquote, urlsplit
 
 from .. import profiles
-from ..answers import json_body, without
+from ..answers import json_body, without, xml_body
 from ..http import Request, transport
 from ..signing import oss as oss_signing
 from ..urls import ObjectURL
-from .base import (BadRequest, Capabilities, ConfigError, GiB, KiB, Limits, MiB, ObjectInfo, SourceConditions,
+from .base import (AccessDenied, BadRequest, Capabilities, ConfigError, GiB, KiB, Limits, MiB, ObjectInfo, SourceConditions,
                    WriteOptions,
                    normalize_etag, refuse_unsupported, resolved_write)
 from .common import parse_http_date, parse_iso_date
@@ -25,13 +27,21 @@ DIALECT = Dialect("oss", "x-oss-", directive={"COPY": "COPY", "REPLACE": "REPLAC
                   tagging_directive={"COPY": "Copy", "REPLACE": "Replace"}, acl_header="x-oss-object-acl",
                   sse_words={"aws:kms": "KMS", "aws:kms:dsse": "KMS"}, kms_key_header="server-side-encryption-key-id",
                   forbid_overwrite="forbid-overwrite")
-# x-oss-forbid-overwrite guards the destination of copies and writes alike. A failed if-none-match or
-# if-modified-since on a copy answers 304, the others 412 (seed 001): both mean nothing was copied.
+# x-oss-forbid-overwrite guards the destination of copies and writes alike, but only in a bucket that never had
+# versioning (CopyObject and PutObject pages: it "does not take effect when versioning is enabled or suspended").
+# A failed if-none-match or if-modified-since on a copy answers 304, the others 412 (seed 001): both mean nothing
+# was copied.
 CAPABILITIES = Capabilities(versioning=True, tagging=True, acl=True, storage_class=True, sse=True,
-                            multipart_copy=True, multipart_upload=True)
+                            multipart_copy=True, multipart_upload=True, dest_guard_needs_unversioned_bucket=True)
 # CopyObject up to 1 GB (the docs disagree; 1 GB is the safe rule), parts of 100 KB to 5 GB, 10,000 parts.
 LIMITS = Limits(max_single_copy=1 * GiB, multipart_cutoff=64 * MiB, min_part=100 * KiB, max_part=5 * GiB,
                 max_parts=10_000)
+
+
+log = logging.getLogger("pulumi_objectcopy.stores")
+# (endpoint, bucket) seen with versioning, enabled or suspended: a bucket never goes back to unversioned.
+_versioned: set[tuple[str, str]] = set()
+_versioned_lock = threading.Lock()
 
 
 class OssStore(S3Family):
@@ -96,6 +106,26 @@ class OssStore(S3Family):
 
     def _copy_source(self, src: ObjectInfo) -> str:
         return oss_signing.copy_source(src.url.bucket, src.url.key, src.version_id)
+
+    def bucket_versioned(self, url: ObjectURL) -> bool:
+        """Whether the bucket has versioning, enabled or suspended (GetBucketVersioning), where forbid-overwrite
+        does not hold. A bucket whose versioning cannot be read (no permission to) counts as versioned, so the
+        destination is HEADed first."""
+        key = (self.endpoint, url.bucket)
+        with _versioned_lock:
+            if key in _versioned:
+                return True
+        what = f"get the versioning of bucket {url.bucket}"
+        try:
+            resp = self._send("GET", url.bucket, "", "versioning=", context=what)
+        except AccessDenied as e:
+            log.info("%s: %s; the destination is checked with a HEAD instead", what, e)
+            return True
+        if xml_body(resp, what, "VersioningConfiguration").findtext("{*}Status") not in ("Enabled", "Suspended"):
+            return False
+        with _versioned_lock:
+            _versioned.add(key)
+        return True
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
              options: WriteOptions, progress: Callable[[float], None] | None = None) -> ObjectInfo:

@@ -32,7 +32,9 @@ PROVIDERS: dict[str, Capabilities] = {
     "minio": Capabilities(**_S3, dest_if_none_match_on_copy=False, list_uploads_by_prefix=False),
     "swift": Capabilities(copy_if_match_multipart_etag=False, dest_if_none_match_on_copy=False, versioning=True,
                           multipart_copy=True, multipart_upload=True),
-    "other": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
+    # An unknown server may ignore copy-source conditions (moto and Ceph do, on UploadPartCopy above all).
+    "other": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False,
+                          pin_enforced=frozenset({"read"})),
     # COS and OSS through their S3-compatible endpoints (the native dialects are cos:// and oss://).
     "cos": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),
     "oss": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False),

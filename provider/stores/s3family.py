@@ -23,7 +23,7 @@ from ..http import Request, transport
 from ..urls import ObjectURL
 from .base import (BadAnswer, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed, SourceConditions,
                    Upload,
-                   WriteOptions, normalize_etag, refuse_unsupported, require_etag, resolved_write)
+                   WriteOptions, normalize_etag, refuse_unsupported, require_etag, resolved_write, same_etag)
 from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
 _GET_CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
@@ -350,7 +350,7 @@ class S3Family:
             except NotFound:
                 raise e from None
             expected = composite_etag([etag for _, etag in parts])
-            if expected is None or (info.etag or "").lower() != expected:
+            if expected is None or not same_etag(info.etag, expected):
                 raise e from None
             return info
         xml_body(resp, what, "CompleteMultipartUploadResult")  # garbage is no completion: the caller aborts

@@ -9,7 +9,8 @@ import pytest
 
 from pulumi_objectcopy import transfer
 from pulumi_objectcopy.stores import open_store
-from pulumi_objectcopy.stores.base import BadRequest, PreconditionFailed, WriteOptions
+from pulumi_objectcopy.stores.base import BadRequest, MiB, Part, PreconditionFailed, WriteOptions
+from pulumi_objectcopy.transfer import TransferConfig
 from pulumi_objectcopy.urls import parse
 
 
@@ -95,20 +96,58 @@ def test_credentials_from_an_oci_config_profile(tmp_path, monkeypatch):
     assert store.key.fingerprint == fingerprint(key.private_pem) == key.fingerprint  # computed from the key
 
 
+@pytest.mark.parametrize("path", ["server-side", "streamed", "streamed-multipart"])
 @pytest.mark.parametrize("matches", [True, False])
-def test_destination_if_match(backends, key_prefix, matches):
-    oci = backends("oci")
-    oci.put(key_prefix + "src", b"new")
+def test_destination_if_match(backends, key_prefix, matches, path):
+    """On every path into OCI: CopyObject's destinationObjectIfMatchETag, PutObject's and the multipart upload's
+    if-match (CreateMultipartUpload and CommitMultipartUpload take it too)."""
+    oci, local = backends("oci"), backends("local")
+    new = b"new" if path != "streamed-multipart" else b"n" * (2 * MiB + 5)
+    (oci if path == "server-side" else local).put(key_prefix + "src", new)
+    src = oci.url(key_prefix + "src") if path == "server-side" else local.url(key_prefix + "src")
     old_etag = oci.put(key_prefix + "dst", b"old")
     options = WriteOptions(dest_if_match=old_etag if matches else "not-its-etag")
+    config = TransferConfig(multipart_threshold=1, part_size=1 * MiB) if path == "streamed-multipart" else None
+    copy = lambda: transfer.copy_object(parse(src), parse(oci.url(key_prefix + "dst")), options=options,  # noqa
+                                        config=config or TransferConfig())
     if matches:
-        transfer.copy_object(parse(oci.url(key_prefix + "src")), parse(oci.url(key_prefix + "dst")), options=options)
-        assert oci.get(key_prefix + "dst") == b"new"
+        assert copy().method == path
+        assert oci.get(key_prefix + "dst") == new
     else:
         with pytest.raises(PreconditionFailed):
-            transfer.copy_object(parse(oci.url(key_prefix + "src")), parse(oci.url(key_prefix + "dst")),
-                                 options=options)
+            copy()
         assert oci.get(key_prefix + "dst") == b"old"
+
+
+def test_an_object_that_appears_during_an_upload_is_not_overwritten(backends, oci_emulator, key_prefix):
+    """With overwrite off, the commit itself carries if-none-match: *, so an object written by someone else
+    while the parts were uploading is kept (transfer's HEAD before the upload cannot see it)."""
+    oci = backends("oci")
+    url = parse(oci.url(key_prefix + "dst"))
+    store = open_store(url)
+    options = WriteOptions(overwrite=False)
+    upload = store.start_upload(url, options=options, source=None)
+    part = Part(1, 0, 9)
+    etag = store.upload_part(upload, part, b"0123456789")
+    oci.put(key_prefix + "dst", b"theirs")
+    with pytest.raises(PreconditionFailed, match="already exists"):
+        store.complete_upload(upload, [(part, etag)], options=options, source=None)
+    store.abort_upload(upload)
+    assert oci.get(key_prefix + "dst") == b"theirs"
+
+
+def test_replace_with_nothing_given_is_refused_not_invented(backends, key_prefix):
+    """CopyObject: with no destinationObjectMetadata "the destination object will inherit any existing metadata":
+    a copy cannot clear metadata, so it is refused (it used to invent a key nobody set)."""
+    oci = backends("oci")
+    oci.put(key_prefix + "src", b"x", meta={"owner": "team-a"})
+    with pytest.raises(BadRequest, match="cannot clear metadata.* give the metadata to set, or use the COPY"):
+        transfer.copy_object(parse(oci.url(key_prefix + "src")), parse(oci.url(key_prefix + "dst")),
+                             options=WriteOptions(metadata_directive="REPLACE"))
+    assert not oci.exists(key_prefix + "dst")
+    transfer.copy_object(parse(oci.url(key_prefix + "src")), parse(oci.url(key_prefix + "dst")),
+                         options=WriteOptions(metadata_directive="REPLACE", metadata={"owner": "team-b"}))
+    assert oci.head(key_prefix + "dst")["meta"] == {"owner": "team-b"}
 
 
 def test_destination_if_match_is_refused_where_a_store_cannot_check_it(backends, key_prefix):

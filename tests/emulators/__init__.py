@@ -34,7 +34,7 @@ def start_oss(credentials: Mapping[str, str], tokens: Mapping[str, str] | None =
     """An OSS emulator on 127.0.0.1:<free port>: virtual-hosted (<bucket>.oss-<region>.aliyuncs.com in Host)
     or path-style (/<bucket>/<key> on an IP or oss-<region>.aliyuncs.com host). `region` is the V4 scope."""
     from .oss_server import OssHandler  # imports oss2 and alibabacloud_oss_v2
-    return Emulator(OssHandler, Store("Standard"), credentials, tokens, region)
+    return Emulator(OssHandler, Store("Standard", upper_case_etags=True), credentials, tokens, region)
 
 
 def start_oac(tokens: set[str], storage=None, namespace: str | None = None):  # -> oac_server.OacEmulator

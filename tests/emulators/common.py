@@ -82,6 +82,8 @@ class ObjectHandler(Handler):
             return self.send_fault(req, fault)
         p, m = req.params, req.method
         if not key:
+            if "versioning" in p and m in ("GET", "PUT"):
+                return self.bucket_versioning(req, bucket, put=m == "PUT")
             if m == "GET":
                 return self.list_uploads(req, bucket) if "uploads" in p else self.list_objects(req, bucket)
             if m == "HEAD":
@@ -182,6 +184,24 @@ class ObjectHandler(Handler):
         if obj.sse_key_id and self.sse_key_header:
             h[self.sse_key_header] = obj.sse_key_id
         return h
+
+    # -- buckets -----------------------------------------------------------------------------------
+    def bucket_versioning(self, req: Request, bucket: str, *, put: bool) -> None:
+        """GetBucketVersioning / PutBucketVersioning: <VersioningConfiguration><Status>Enabled|Suspended</Status>,
+        and no <Status> for a bucket that never had versioning (oss2 reads that as status None)."""
+        if put:
+            self.check_md5(req)
+            try:
+                status = ET.fromstring(req.body).findtext("{*}Status") if req.body else None
+            except ET.ParseError:
+                status = None
+            if status not in ("Enabled", "Suspended"):
+                raise StoreError("MalformedXML", 400, "The XML you provided was not well-formed or did not "
+                                 "validate against our published schema.")
+            self.store.set_versioning(bucket, status)
+            return self.send(200)
+        status = self.store.versioning_status(bucket)
+        self.send(200, xml("VersioningConfiguration", [("Status", status)]), {"Content-Type": "application/xml"})
 
     # -- objects -----------------------------------------------------------------------------------
     def get_object(self, req: Request, bucket: str, key: str, *, head: bool) -> None:

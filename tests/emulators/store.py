@@ -82,7 +82,8 @@ class Upload:
 @dataclass
 class Bucket:
     name: str
-    versioning: bool = False
+    versioning: bool = False         # Enabled: every write makes a new version
+    suspended: bool = False          # was Enabled, now Suspended: a write replaces the "null" version
     # All versions of each key, oldest first; without versioning the list holds at most one object.
     objects: dict[str, list[StoredObject]] = field(default_factory=dict)
     uploads: dict[str, Upload] = field(default_factory=dict)
@@ -147,10 +148,21 @@ def evaluate_conditions(obj: StoredObject, *, if_match: str | None = None, if_no
 
 
 class Store:
-    def __init__(self, default_storage_class: str = "STANDARD") -> None:
+    def __init__(self, default_storage_class: str = "STANDARD", *, upper_case_etags: bool = False) -> None:
         self._lock = threading.RLock()
         self._buckets: dict[str, Bucket] = {}
         self.default_storage_class = default_storage_class
+        # OSS spells every MD5 ETag in upper-case hex (its pages' examples: UploadPart, CompleteMultipartUpload,
+        # ListParts, HEAD); S3 and COS in lower case.
+        self.upper_case_etags = upper_case_etags
+
+    def _etag(self, data: bytes) -> str:
+        digest = md5_hex(data)
+        return digest.upper() if self.upper_case_etags else digest
+
+    def _composite_etag(self, part_etags: Iterable[str]) -> str:
+        etag = multipart_etag(part_etags)
+        return etag.upper() if self.upper_case_etags else etag
 
     # -- buckets ---------------------------------------------------------------------------------
     def create_bucket(self, name: str, *, versioning: bool = False) -> None:
@@ -167,6 +179,21 @@ class Store:
         with self._lock:
             return self._bucket(bucket).versioning
 
+    def versioning_status(self, bucket: str) -> str | None:
+        """'Enabled', 'Suspended', or None for a bucket that never had versioning."""
+        with self._lock:
+            b = self._bucket(bucket)
+            return "Enabled" if b.versioning else "Suspended" if b.suspended else None
+
+    def set_versioning(self, bucket: str, status: str) -> None:
+        """PutBucketVersioning: 'Enabled' or 'Suspended'. Once enabled, a bucket never returns to unversioned."""
+        with self._lock:
+            b = self._bucket(bucket)
+            if status == "Enabled":
+                b.versioning, b.suspended = True, False
+            elif b.versioning or b.suspended:
+                b.versioning, b.suspended = False, True
+
     # -- objects ---------------------------------------------------------------------------------
     def put(self, bucket: str, key: str, data: bytes, *, forbid_overwrite: bool = False,
             etag: str | None = None, last_modified: int | None = None, **attrs: Any) -> StoredObject:
@@ -175,18 +202,28 @@ class Store:
         attrs.setdefault("storage_class", self.default_storage_class)
         with self._lock:
             b = self._bucket(bucket)
-            # OSS documents x-oss-forbid-overwrite as having no effect once versioning is on.
-            if forbid_overwrite and not b.versioning and self._current(b, key) is not None:
+            # OSS documents x-oss-forbid-overwrite as having no effect once versioning is enabled or suspended.
+            if forbid_overwrite and not (b.versioning or b.suspended) and self._current(b, key) is not None:
                 raise StoreError("FileAlreadyExists", 409,
                                  "The object you specified already exists and can not be overwritten.")
-            obj = StoredObject(key=key, data=data, etag=etag or md5_hex(data),
+            version_id = uuid.uuid4().hex if b.versioning else "null" if b.suspended else None
+            obj = StoredObject(key=key, data=data, etag=etag or self._etag(data),
                                last_modified=int(time.time()) if last_modified is None else last_modified,
-                               version_id=uuid.uuid4().hex if b.versioning else None, crc64=crc64(data), **attrs)
-            if b.versioning:
-                b.objects.setdefault(key, []).append(obj)
-            else:
-                b.objects[key] = [obj]
+                               version_id=version_id, crc64=crc64(data), **attrs)
+            self._add_version(b, obj)
             return obj
+
+    @staticmethod
+    def _add_version(b: Bucket, obj: StoredObject) -> None:
+        """A new current version: kept beside the others when versioning is enabled; replacing the "null" version
+        (what was written before versioning, or while suspended) when suspended; the only one without."""
+        if b.versioning:
+            b.objects.setdefault(obj.key, []).append(obj)
+        elif b.suspended:
+            kept = [o for o in b.objects.get(obj.key, []) if o.version_id not in (None, "null")]
+            b.objects[obj.key] = kept + [obj]
+        else:
+            b.objects[obj.key] = [obj]
 
     def update(self, bucket: str, key: str, **changes: Any) -> StoredObject:
         """Change the current version in place (no new version, no new ETag unless given): a test tool for
@@ -197,7 +234,7 @@ class Store:
             if obj is None:
                 raise StoreError("NoSuchKey", 404, "The specified key does not exist.", Key=key)
             if "data" in changes:
-                changes.setdefault("etag", md5_hex(changes["data"]))
+                changes.setdefault("etag", self._etag(changes["data"]))
                 changes.setdefault("crc64", crc64(changes["data"]))
             changes.setdefault("last_modified", int(time.time()))
             new = replace(obj, **changes)
@@ -225,6 +262,11 @@ class Store:
                     return obj
             raise StoreError("NoSuchVersion", 404, "The specified version does not exist.", Key=key)
 
+    def versions(self, bucket: str, key: str) -> list[StoredObject]:
+        """Every version of `key`, delete markers included, oldest first."""
+        with self._lock:
+            return list(self._bucket(bucket).objects.get(key, []))
+
     def exists(self, bucket: str, key: str) -> bool:
         with self._lock:
             return self._current(self._bucket(bucket), key) is not None
@@ -239,11 +281,10 @@ class Store:
                 if not b.objects[key]:
                     del b.objects[key]
                 return None
-            if b.versioning:
+            if b.versioning or b.suspended:
                 marker = StoredObject(key=key, data=b"", etag="", last_modified=int(time.time()),
-                                      version_id=uuid.uuid4().hex, delete_marker=True)
-                versions.append(marker)
-                b.objects[key] = versions
+                                      version_id=uuid.uuid4().hex if b.versioning else "null", delete_marker=True)
+                self._add_version(b, marker)
                 return marker
             b.objects.pop(key, None)
             return None
@@ -303,7 +344,7 @@ class Store:
 
     def put_part(self, bucket: str, key: str, upload_id: str, number: int, data: bytes) -> Part:
         with self._lock:
-            part = Part(number, data, md5_hex(data), int(time.time()))
+            part = Part(number, data, self._etag(data), int(time.time()))
             self._upload(bucket, key, upload_id).parts[number] = part  # same number again replaces it
             return part
 
@@ -333,7 +374,7 @@ class Store:
                     raise StoreError("EntityTooSmall", 400, "Your proposed upload is smaller than the minimum "
                                      "allowed object size.", PartNumber=str(part.number))
             obj = self.put(bucket, key, b"".join(p.data for p in chosen), forbid_overwrite=forbid_overwrite,
-                           etag=multipart_etag(p.etag for p in chosen), **upload.attrs)
+                           etag=self._composite_etag(p.etag for p in chosen), **upload.attrs)
             del self._bucket(bucket).uploads[upload_id]
             return obj
 

@@ -69,7 +69,7 @@ def test_oss2_put_get_head_list_delete(emu, style, auth):
     b = bucket(emu, style, auth(AK, SK))
     key = "dir/a b+ü&=?.txt"
     put = b.put_object(key, b"hello world", headers={"x-oss-meta-colour": "blue", "Content-Type": "text/plain"})
-    assert put.etag == md5_hex(b"hello world")  # oss2 also checked our x-oss-hash-crc64ecma against its own
+    assert put.etag == md5_hex(b"hello world").upper()  # OSS spells ETags in upper case; oss2 also checked our x-oss-hash-crc64ecma against its own
     sent = emu.requests[-1]
     assert (sent.host, sent.path.startswith(f"/{B}/")) == ((f"{B}.oss-{REGION}.aliyuncs.com", False)
                                                           if style == "virtual" else (f"127.0.0.1:{emu.port}", True))
@@ -96,7 +96,7 @@ def test_oss2_put_get_head_list_delete(emu, style, auth):
 def test_oss_v2_sdk_basic_and_copy(emu, style, version):
     c = client(emu, style, version)
     c.put_object(oss.PutObjectRequest(bucket=B, key="src obj", body=b"payload", metadata={"a": "1"}))
-    assert c.head_object(oss.HeadObjectRequest(bucket=B, key="src obj")).etag == f'"{md5_hex(b"payload")}"'
+    assert c.head_object(oss.HeadObjectRequest(bucket=B, key="src obj")).etag == f'"{md5_hex(b"payload").upper()}"'
     listed = c.list_objects_v2(oss.ListObjectsV2Request(bucket=B, prefix="src"))
     assert [o.key for o in listed.contents] == ["src obj"]
     c.copy_object(oss.CopyObjectRequest(bucket=B, key="dst", source_key="src obj", metadata_directive="REPLACE",
@@ -181,7 +181,7 @@ def test_oss_multipart_part_copy_complete_abort(emu):
     assert oss2_error(lambda: b.complete_multipart_upload("joined", upload, wrong)).code == "InvalidPart"
     done = b.complete_multipart_upload("joined", upload, parts)
     chunks = (source[:100 * kib], source[100 * kib:200 * kib], source[200 * kib:])
-    assert done.etag == multipart_etag(md5_hex(p) for p in chunks)
+    assert done.etag == multipart_etag(md5_hex(p) for p in chunks).upper()
     assert b.get_object("joined").read() == source and b.head_object("joined").headers["x-oss-object-type"] == "Multipart"
     upload = b.init_multipart_upload("small").upload_id
     small = [oss2.models.PartInfo(n, b.upload_part("small", upload, n, b"tiny").etag) for n in (1, 2)]
@@ -274,3 +274,52 @@ def test_oss_v1_verifier_reproduces_doc_vector():
     sig = v1_signature("44CF9590006BF252F707", "OtxrzxIsfpFjA7SwPzILwy8Bw21TLhquhboDYROV", "", req,
                        "oss-example", "nelson")
     assert sig == "26NBxoKdsyly4EDv6inkoDft/yA="
+
+
+def test_oss_spells_every_etag_in_upper_case(emu):
+    """Alibaba's pages show upper-case hex in every ETag: PutObject, UploadPart (`7265F4D2...`), CopyObject,
+    UploadPartCopy, CompleteMultipartUpload (`...-3`), HEAD, GET and the listings. Read here with oss2."""
+    b = bucket(emu)
+    data = bytes(range(256)) * 800
+    upper = md5_hex(data).upper()
+    assert b.put_object("src", data).etag == upper
+    assert b.head_object("src").etag == upper and b.get_object("src").etag == upper
+    assert [o.etag for o in b.list_objects(prefix="src").object_list] == [upper]
+    assert [o.etag for o in b.list_objects_v2(prefix="src").object_list] == [upper]
+    assert b.copy_object(B, "src", "copy").etag == upper
+    upload = b.init_multipart_upload("mp").upload_id
+    first = b.upload_part("mp", upload, 1, data[:102400]).etag
+    second = b.upload_part_copy(B, "src", (102400, len(data) - 1), "mp", upload, 2).etag
+    assert (first, second) == (md5_hex(data[:102400]).upper(), md5_hex(data[102400:]).upper())
+    done = b.complete_multipart_upload("mp", upload, [oss2.models.PartInfo(1, first), oss2.models.PartInfo(2, second)])
+    assert done.etag == multipart_etag([first, second]).upper() and done.etag.endswith("-2")
+    assert b.head_object("mp").etag == done.etag
+
+
+@pytest.mark.parametrize("status", ["Enabled", "Suspended"])
+def test_forbid_overwrite_does_not_hold_once_a_bucket_has_versioning(emu, status):
+    """CopyObject and PutObject: x-oss-forbid-overwrite "does not take effect when versioning is enabled or
+    suspended". The versioning API as oss2 and the v2 SDK call it."""
+    b = bucket(emu)
+    assert b.get_bucket_versioning().status is None  # never versioned: no <Status>
+    b.put_object("src", b"new")
+    b.put_object("dst", b"precious")
+    assert oss2_error(lambda: b.put_object("dst", b"x", headers={"x-oss-forbid-overwrite": "true"})).status == 409
+    b.put_bucket_versioning(oss2.models.BucketVersioningConfig("Enabled"))
+    if status == "Suspended":
+        c = client(emu)
+        c.put_bucket_versioning(oss.PutBucketVersioningRequest(
+            bucket=B, versioning_configuration=oss.VersioningConfiguration(status="Suspended")))
+        got = c.get_bucket_versioning(oss.GetBucketVersioningRequest(bucket=B))
+        assert got.version_status == "Suspended"
+    assert b.get_bucket_versioning().status == status
+    b.copy_object(B, "src", "dst", headers={"x-oss-forbid-overwrite": "true"})
+    assert b.get_object("dst").read() == b"new"
+    b.put_object("dst", b"newer", headers={"x-oss-forbid-overwrite": "true"})
+    assert b.get_object("dst").read() == b"newer"
+    bad = _put_versioning_raw(emu, b"<VersioningConfiguration><Status>Off</Status></VersioningConfiguration>")
+    assert bad.status == 400 and bad.code == "MalformedXML"
+
+
+def _put_versioning_raw(emu, body: bytes):
+    return oss2_error(lambda: bucket(emu)._Bucket__do_bucket("PUT", data=body, params={"versioning": ""}))
