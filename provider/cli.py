@@ -214,7 +214,12 @@ def cmd_terraform_install(args) -> int:
     from .terraform import install
     mirror = Path(args.mirror).expanduser().resolve()
     platforms = [install.this_platform()] + [p for p in args.platform or [] if p != install.this_platform()]
-    for launcher in install.write_mirror(mirror, platforms):
+    try:
+        written = install.write_mirror(mirror, platforms)
+    except OSError as e:
+        raise UsageError(f"--mirror: cannot write into {mirror}: {e.strerror}; choose a folder you can write to") \
+            from None
+    for launcher in written:
         print(f"wrote {launcher}", file=sys.stderr)
     print(install.cli_config(mirror), end="")
     return EXIT_OK

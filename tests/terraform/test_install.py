@@ -56,3 +56,13 @@ def test_the_launcher_says_how_to_point_it_at_the_package(tmp_path):
     found = subprocess.run([exe], env={"PATH": "/usr/bin:/bin", "OBJECTCOPY_PYTHON": sys.executable},
                            capture_output=True, text=True, timeout=30)
     assert found.returncode == 1 and "This binary is a plugin" in found.stderr   # the provider itself answered
+
+
+def test_a_mirror_that_cannot_be_written_is_one_line_naming_the_option(tmp_path):
+    blocker = tmp_path / "a-file"
+    blocker.write_text("not a folder")
+    run = subprocess.run([str(Path(sys.executable).parent / "objectcopy"), "terraform", "install", "--mirror",
+                          str(blocker / "mirror")], capture_output=True, text=True, timeout=60)
+    assert run.returncode == 2 and run.stdout == ""
+    assert run.stderr.strip() == (f"objectcopy: error: --mirror: cannot write into {blocker / 'mirror'}: Not a "
+                                  "directory; choose a folder you can write to")
