@@ -115,7 +115,7 @@ def main() -> int:
             f'[profiles.bench]\nscheme = "s3"\nendpoint = "{MINIO["endpoint"]}"\nprovider = "minio"\n'
             'addressing = "path"\naccess_key_id_env = "BENCH_TF_KEY"\nsecret_access_key_env = "BENCH_TF_SECRET"\n')
         os.environ.update(env)
-        [launcher] = (tmp_path / "mirror").rglob("terraform-provider-objectcopy_v*")
+        [launcher] = (tmp_path / "mirror" / "registry.terraform.io").rglob("terraform-provider-objectcopy_v*")
         launch, launch_cpu = handshakes(launcher, args.launches, env)
 
         ours, data = tmp_path / "ours", tmp_path / "data"
