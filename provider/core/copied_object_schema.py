@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, fields
 from typing import Any, Mapping
 
-from .copied_object_args import CopiedObjectArgs
+from ..copy_inputs import CopiedObjectArgs
 from ..stores.base import SourceConditions
 from .schema import BOOL, INT, STRING, STRING_MAP, Prop, ResourceSchema
 
