@@ -94,7 +94,8 @@ SCHEMA = ResourceSchema(
         Prop("metadata_directive", STRING, "COPY keeps the source's metadata and content type (anything given is "
              "merged over them); REPLACE sets exactly what is given, and needs metadata or content_type",
              default="COPY", choices=ENUMS["metadata_directive"], case="upper"),
-        Prop("metadata", STRING_MAP, "user metadata, lower-case keys", default={}, rules=(metadata_map,)),
+        Prop("metadata", STRING_MAP, "user metadata: lower-case keys (letters, digits, `.`, `_`, `-`); an upper-case "
+             "key is refused, never lower-cased for you", default={}, rules=(metadata_map,)),
         Prop("content_type", STRING, "Content-Type of the copy; default: the source's", rules=HEADER),
         Prop("cache_control", STRING, "Cache-Control of the copy; default: the source's", rules=HEADER),
         Prop("content_disposition", STRING, "Content-Disposition of the copy; default: the source's", rules=HEADER),
@@ -106,8 +107,8 @@ SCHEMA = ResourceSchema(
         Prop("acl", STRING, "S3 canned ACL; default: the store's", rules=(canned_acl,)),
         Prop("storage_class", STRING, "storage class (STANDARD_IA on S3, InfrequentAccess on OCI); default: the "
              "store's", rules=(storage_class,)),
-        Prop("server_side_encryption", STRING, "AES256, aws:kms, aws:kms:dsse, or SM4 (OSS); a KMS key implies "
-             "aws:kms", choices=SSE),
+        Prop("server_side_encryption", STRING, "`AES256`, `aws:kms`, `aws:kms:dsse`, or `SM4` (OSS only); a KMS key "
+             "implies `aws:kms`; a value the destination's store does not offer fails the plan", choices=SSE),
         Prop("kms_key_id", STRING, "KMS key for aws:kms encryption", rules=HEADER),
         Prop("if_match", STRING, "your precondition on the source's ETag, checked at plan time when the source can "
              "be read, and on the copy itself", rules=(etag_problem,)),
@@ -116,8 +117,9 @@ SCHEMA = ResourceSchema(
         Prop("overwrite", BOOL, "false: create only where the destination does not exist", default=True),
         Prop("track_source", BOOL, "copy again when the source changes (its ETag is planned at every plan); false "
              "copies once", default=True),
-        Prop("adopt_existing", BOOL, "take over a destination that already holds the source's content (same ETag, "
-             "or same MD5), without copying", default=False),
+        Prop("adopt_existing", BOOL, "take over a destination that already holds the source's content (same "
+             "ETag, or same MD5), without copying (for dynamic resources, which `pulumi import` cannot reach)",
+             default=False),
         Prop("delete_policy", STRING, "delete (only if it is still the object this resource wrote), retain (never), "
              "all-versions (every version of the key, on versioned buckets)", default="delete",
              choices=ENUMS["delete_policy"], case="lower"),

@@ -171,6 +171,11 @@ class FunctionSchema:
     def terraform_type(self) -> str:
         return f"{PACKAGE}_{self.terraform_name}"
 
+    def validate(self, args: Mapping[str, Any]) -> tuple[Failure, ...]:
+        """Every failure of the known arguments, as ResourceSchema.validate reports them."""
+        return tuple(Failure(p.name, f"{p.name}: {reason}") for p in self.args
+                     if not is_unknown(args.get(p.name)) and (reason := _judge(p, args.get(p.name))))
+
 
 def _judge(p: Prop, value: Any) -> str | None:
     if value is None:
