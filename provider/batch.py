@@ -112,14 +112,6 @@ def copy_prefix(src_prefix: ObjectURL, dst_prefix: ObjectURL, *, options: WriteO
     return report
 
 
-def parse_age(text: str) -> timedelta:
-    units = {"s": 1, "m": 60, "h": 3600, "d": 86400, "w": 604800}
-    try:
-        return timedelta(seconds=float(text[:-1]) * units[text[-1]])
-    except (KeyError, ValueError, IndexError):
-        raise UsageError(f"--older-than: {text!r} is not an age; use a number and s, m, h, d or w (e.g. 1d)") from None
-
-
 def stale_uploads(prefix: ObjectURL, older_than: timedelta, now: datetime | None = None) -> list[Upload]:
     store = open_store(prefix)
     if not hasattr(store, "list_uploads"):

@@ -7,37 +7,17 @@ from __future__ import annotations
 import argparse
 import json
 import logging
-import re
 import signal
 import sys
 import threading
-from datetime import datetime
 
-from . import __version__, transfer, urls
-from .stores import open_store
-from .stores.base import ObjectCopyError, SourceConditions, UsageError, WriteOptions
+from . import __version__, cli_inputs, settings, transfer, urls
+from .inputs import etag_problem, header_value_problem, human_size, parse_age
 from .progress import ProgressBar, ProgressCounter
-from .stores.common import parse_user_date
+from .stores import open_store
+from .stores.base import NotFound, ObjectCopyError, UsageError, require_etag
 
 EXIT_OK, EXIT_FAILED, EXIT_USAGE, EXIT_PRECONDITION, EXIT_DRIFT = 0, 1, 2, 3, 4
-
-
-def parse_when(text: str, field: str) -> datetime:
-    try:
-        return parse_user_date(text)
-    except ValueError:
-        raise UsageError(f"{field}: {text!r} is not a date; use ISO 8601 (2026-10-21T07:28:00Z) or "
-                         "RFC 1123 (Wed, 21 Oct 2026 07:28:00 GMT)") from None
-
-
-def parse_meta(items: list[str]) -> dict[str, str]:
-    meta = {}
-    for item in items or []:
-        key, sep, value = item.partition("=")
-        if not sep or not key.strip():
-            raise UsageError(f"--meta: {item!r} must be KEY=VALUE")
-        meta[key.strip().lower()] = value
-    return meta
 
 
 def _url(text: str, field: str, **kw) -> urls.ObjectURL:
@@ -47,56 +27,33 @@ def _url(text: str, field: str, **kw) -> urls.ObjectURL:
         raise UsageError(str(e)) from None
 
 
-_SIZE_UNITS = {"": 1, "b": 1, "k": 1000, "kb": 1000, "kib": 1024, "m": 1000**2, "mb": 1000**2, "mib": 1024**2,
-               "g": 1000**3, "gb": 1000**3, "gib": 1024**3, "t": 1000**4, "tb": 1000**4, "tib": 1024**4}
-
-
-def parse_size(text: str | None, field: str) -> int | None:
-    """`8MiB`, `5GB`, `100M` (decimal), or plain bytes."""
-    if text is None:
-        return None
-    m = re.fullmatch(r"\s*(\d+(?:\.\d+)?)\s*([a-zA-Z]*)\s*", text)
-    if not m or m.group(2).lower() not in _SIZE_UNITS:
-        raise UsageError(f"{field}: {text!r} is not a size; use bytes or a unit such as 8MiB, 5GiB, 100MB")
-    return int(float(m.group(1)) * _SIZE_UNITS[m.group(2).lower()])
-
-
-def _transfer_config(args) -> transfer.TransferConfig:
-    if args.concurrency is not None and args.concurrency < 1:
-        raise UsageError("--concurrency: must be 1 or more")
-    return transfer.TransferConfig(
-        multipart_threshold=parse_size(args.multipart_threshold, "--multipart-threshold"),
-        part_size=parse_size(args.part_size, "--part-size"), concurrency=args.concurrency,
-        manifest_copy=getattr(args, "manifest_copy", False))
-
-
 def cmd_cp(args) -> int:
     if args.recursive:
         return _cp_recursive(args)
-    if args.dry_run:
-        raise UsageError("--dry-run goes with --recursive")
     src = _url(args.src, "SRC")
     dst = _url(args.dst, "DST", allow_prefix=True)
     if dst.is_prefix:  # `cp s3://a/x.bin file:///tmp/` copies into the folder, keeping the name
         dst = dst.with_key(dst.key + src.basename)
-    meta = parse_meta(args.meta)
-    conditions = SourceConditions(
-        if_match=args.if_match, if_none_match=args.if_none_match,
-        if_modified_since=parse_when(args.if_modified_since, "--if-modified-since") if args.if_modified_since else None,
-        if_unmodified_since=(parse_when(args.if_unmodified_since, "--if-unmodified-since")
-                             if args.if_unmodified_since else None))
-    options = WriteOptions(metadata_directive=args.metadata_directive, metadata=meta, content_type=args.content_type,
-                           overwrite=not args.no_overwrite, dest_if_match=args.dest_if_match)
-    bar = ProgressBar(f"{src.basename}") if sys.stderr.isatty() and not args.json else None
+    inputs = cli_inputs.copy_inputs(args, src, dst)
+    conditions, options = cli_inputs.conditions_and_options(inputs)
+    config = cli_inputs.transfer_config(args)
+    stores = (open_store(src), open_store(dst))
+    cli_inputs.refuse(cli_inputs.store_problems(args, config, tuple(zip((src, dst), stores)), options))
+    bar = ProgressBar(f"{src.basename}") if sys.stderr.isatty() and not args.json and not args.dry_run else None
     try:
         result = transfer.copy_object(src, dst, conditions=conditions, options=options,
-                                      source_version_id=args.version_id, config=_transfer_config(args),
-                                      progress=bar)
+                                      source_version_id=args.version_id, config=config, progress=bar,
+                                      stores=stores, dry_run=args.dry_run)
     finally:
         if bar:
             bar.finish()
     if args.json:
-        print(json.dumps(result.to_json()))
+        print(json.dumps({**result.to_json(), "dry_run": True} if args.dry_run else result.to_json()))
+    elif args.dry_run:
+        s = result.source
+        parts = f" in {result.parts} parts of {human_size(result.part_size)}" if result.parts > 1 else ""
+        print(f"would copy {s.url} -> {dst} ({s.size} bytes, etag {s.etag}, {result.method}{parts}); "
+              "nothing was written")
     else:
         d = result.destination
         print(f"copied {result.source.url} -> {d.url} ({d.size} bytes, etag {d.etag}, {result.method})")
@@ -110,9 +67,14 @@ def _cp_recursive(args) -> int:
     if (args.if_match or args.if_none_match or args.if_modified_since or args.if_unmodified_since or args.version_id
             or args.dest_if_match):
         raise UsageError("--recursive takes no per-object precondition or --version-id")
-    options = WriteOptions(metadata_directive=args.metadata_directive, metadata=parse_meta(args.meta),
-                           content_type=args.content_type, overwrite=not args.no_overwrite)
-    config = _transfer_config(args)
+    inputs = cli_inputs.copy_inputs(args, None, None)
+    _, options = cli_inputs.conditions_and_options(inputs)
+    config = cli_inputs.transfer_config(args)
+    src_store, dst_store = open_store(src), open_store(dst)
+    if src.is_prefix and dst.is_prefix and cli_inputs.nested(src, dst, src_store, dst_store):
+        raise UsageError(f"DST: {dst} is inside SRC {src}, so every run would copy the copies again, one level "
+                         "deeper; choose a destination outside the source")
+    cli_inputs.refuse(cli_inputs.store_problems(args, config, ((src, src_store), (dst, dst_store)), options))
 
     counter = ProgressCounter() if sys.stderr.isatty() and not args.json and not args.dry_run else None
 
@@ -139,7 +101,11 @@ def _cp_recursive(args) -> int:
 def cmd_cleanup(args) -> int:
     from . import batch
     prefix = _url(args.url, "URL", allow_prefix=True)  # a key prefix need not end in '/'
-    stale = batch.stale_uploads(prefix, batch.parse_age(args.older_than))
+    try:
+        age = parse_age(args.older_than)
+    except ValueError as e:
+        raise UsageError(f"--older-than: {e}") from None
+    stale = batch.stale_uploads(prefix, age)
     if args.dry_run:
         results = [(u, None) for u in stale]
     else:
@@ -164,9 +130,15 @@ def cmd_cleanup(args) -> int:
     return EXIT_FAILED if any(err for _, err in results) else EXIT_OK
 
 
+def _version_id(args) -> str | None:
+    if args.version_id is not None and (problem := header_value_problem(args.version_id)):
+        raise UsageError(f"--version-id: {problem}")
+    return args.version_id
+
+
 def cmd_head(args) -> int:
     url = _url(args.url, "URL")
-    info = open_store(url).head(url, version_id=args.version_id)
+    info = open_store(url).head(url, version_id=_version_id(args))
     if args.json:
         print(json.dumps(info.to_json()))
     else:
@@ -177,9 +149,23 @@ def cmd_head(args) -> int:
 
 
 def cmd_rm(args) -> int:
-    url = _url(args.url, "URL")
-    open_store(url).delete(url, if_match=args.if_match, version_id=args.version_id)
-    print(f"deleted {url}")
+    url, version_id = _url(args.url, "URL"), _version_id(args)
+    if args.if_match is not None and (problem := etag_problem(args.if_match)):
+        raise UsageError(f"--if-match: {problem}")
+    store = open_store(url)
+    if not args.dry_run:
+        store.delete(url, if_match=args.if_match, version_id=version_id)
+        print(f"deleted {url}")
+        return EXIT_OK
+    try:  # what the delete would find, and whether --if-match holds: nothing is deleted
+        info = require_etag(store, url, args.if_match, version_id) if args.if_match is not None \
+            else store.head(url, version_id=version_id)
+    except NotFound:
+        if args.if_match is not None:
+            raise
+        print(f"would delete nothing: {url} does not exist")
+        return EXIT_OK
+    print(f"would delete {url} ({info.size} bytes, etag {info.etag}); nothing was deleted")
     return EXIT_OK
 
 
@@ -209,12 +195,37 @@ def cmd_drift(args) -> int:
     return EXIT_OK if statuses <= {drift.IN_SYNC} else EXIT_DRIFT
 
 
+def cmd_terraform_install(args) -> int:
+    from pathlib import Path
+    from .terraform import install
+    mirror = Path(args.mirror).expanduser().resolve()
+    platforms = [install.this_platform()] + [p for p in args.platform or [] if p != install.this_platform()]
+    try:
+        written = install.write_mirror(mirror, platforms)
+    except OSError as e:
+        raise UsageError(f"--mirror: cannot write into {mirror}: {e.strerror}; choose a folder you can write to") \
+            from None
+    for launcher in written:
+        print(f"wrote {launcher}", file=sys.stderr)
+    print(install.cli_config(mirror), end="")
+    return EXIT_OK
+
+
+class _Parser(argparse.ArgumentParser):
+    """A usage error is one line, as every other error (and JSON under --json): main prints it."""
+
+    json_errors = False  # --json is on the command line: set before parsing, for errors found while parsing
+
+    def error(self, message: str):
+        raise UsageError(f"{message.removeprefix('argument ')} (see `{self.prog} --help`)")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    common = argparse.ArgumentParser(add_help=False)
+    common = _Parser(add_help=False)
     # SUPPRESS: a subcommand's default must not reset a --verbose given before the subcommand
     common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
                         help="show each request, secrets redacted")
-    parser = argparse.ArgumentParser(prog="objectcopy", parents=[common],
+    parser = _Parser(prog="objectcopy", parents=[common],
                                      description="Copy objects between S3, Swift and local files.")
     parser.add_argument("--version", action="version", version=f"objectcopy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
@@ -227,8 +238,18 @@ def build_parser() -> argparse.ArgumentParser:
     cp.add_argument("--if-unmodified-since", metavar="DATE", help="RFC 1123 or ISO 8601")
     cp.add_argument("--if-modified-since", metavar="DATE", help="RFC 1123 or ISO 8601")
     cp.add_argument("--metadata-directive", default="COPY", type=str.upper, choices=["COPY", "REPLACE"])
-    cp.add_argument("--meta", action="append", metavar="KEY=VALUE", help="user metadata (repeatable)")
+    cp.add_argument("--meta", action="append", metavar="KEY=VALUE", help="user metadata, lower-case keys (repeatable)")
     cp.add_argument("--content-type", metavar="TYPE")
+    cp.add_argument("--cache-control", metavar="VALUE")
+    cp.add_argument("--content-disposition", metavar="VALUE")
+    cp.add_argument("--content-encoding", metavar="VALUE")
+    cp.add_argument("--tags", action="append", metavar="KEY=VALUE",
+                    help="object tags, replacing the source's (repeatable; --tagging-directive REPLACE alone clears)")
+    cp.add_argument("--tagging-directive", type=str.upper, choices=["COPY", "REPLACE"])
+    cp.add_argument("--acl", metavar="CANNED-ACL", help="S3 canned ACL, such as private or bucket-owner-full-control")
+    cp.add_argument("--storage-class", metavar="CLASS", help="such as STANDARD_IA (S3) or InfrequentAccess (OCI)")
+    cp.add_argument("--server-side-encryption", metavar="ALGORITHM", help="AES256, aws:kms, aws:kms:dsse or SM4 (OSS)")
+    cp.add_argument("--kms-key-id", metavar="ID", help="the KMS key (implies aws:kms)")
     cp.add_argument("--no-overwrite", action="store_true", help="copy only if the destination does not exist")
     cp.add_argument("--dest-if-match", metavar="ETAG",
                     help="copy only if the destination still has this ETag (where the store can make that check)")
@@ -241,7 +262,8 @@ def build_parser() -> argparse.ArgumentParser:
                     help="Swift: copy a static large object's manifest only, sharing its segments")
     cp.add_argument("--recursive", "-r", action="store_true",
                     help="copy every object under SRC-PREFIX/ to DST-PREFIX/, skipping those already in sync")
-    cp.add_argument("--dry-run", action="store_true", help="with --recursive: list what would be copied")
+    cp.add_argument("--dry-run", action="store_true",
+                    help="say what would be copied, and how, after the source's HEAD and the checks; write nothing")
     cp.add_argument("--json", action="store_true")
     cp.set_defaults(func=cmd_cp)
 
@@ -255,6 +277,8 @@ def build_parser() -> argparse.ArgumentParser:
     rm.add_argument("url")
     rm.add_argument("--if-match", metavar="ETAG", help="delete only if the object still has this ETag")
     rm.add_argument("--version-id", metavar="ID")
+    rm.add_argument("--dry-run", action="store_true", help="say what would be deleted (and check --if-match); "
+                                                           "delete nothing")
     rm.set_defaults(func=cmd_rm)
 
     ls = sub.add_parser("ls", parents=[common], help="list objects under a prefix")
@@ -279,6 +303,16 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--state", metavar="FILE", help="a file written by `pulumi stack export`")
     dr.add_argument("--json", action="store_true")
     dr.set_defaults(func=cmd_drift)
+
+    tf = sub.add_parser("terraform", parents=[common], help="the Terraform provider")
+    tf_sub = tf.add_subparsers(dest="terraform_command", required=True)
+    tf_install = tf_sub.add_parser("install", parents=[common],
+                                   help="write the provider into a filesystem mirror and print the CLI config to use")
+    tf_install.add_argument("--mirror", required=True, metavar="DIR",
+                            help="the mirror folder (~/.terraform.d/plugins, or any folder)")
+    tf_install.add_argument("--platform", action="append", metavar="OS_ARCH",
+                            help="also for this platform, e.g. darwin_arm64 (repeatable; default: this machine's)")
+    tf_install.set_defaults(func=cmd_terraform_install)
     return parser
 
 
@@ -292,17 +326,20 @@ def _terminate(_signum, _frame) -> None:
 
 
 def main(argv: list[str] | None = None) -> int:
-    args = build_parser().parse_args(argv)
-    if getattr(args, "verbose", False):
-        logging.basicConfig(level=logging.DEBUG, format="%(message)s", stream=sys.stderr)
-        logging.getLogger("urllib3").setLevel(logging.WARNING)
+    argv = sys.argv[1:] if argv is None else argv
+    _Parser.json_errors = "--json" in argv[:argv.index("--")] if "--" in argv else "--json" in argv
+    args = None
     in_main_thread = threading.current_thread() is threading.main_thread()
     previous = signal.signal(signal.SIGTERM, _terminate) if in_main_thread else None
     try:
+        args = build_parser().parse_args(argv)
+        if getattr(args, "verbose", False):
+            logging.basicConfig(level=logging.DEBUG, format="%(message)s", stream=sys.stderr)
+            logging.getLogger("urllib3").setLevel(logging.WARNING)
+        settings.check_environment()
         return args.func(args)
     except ObjectCopyError as e:
-        print(f"objectcopy: error: {e}", file=sys.stderr)
-        return e.exit_code
+        return _failed(e, type(e).__name__, e.exit_code, args)
     except Terminated:
         print("objectcopy: terminated", file=sys.stderr)
         return 128 + signal.SIGTERM
@@ -314,6 +351,16 @@ def main(argv: list[str] | None = None) -> int:
     finally:
         if in_main_thread:
             signal.signal(signal.SIGTERM, signal.SIG_DFL if previous is None else previous)
+
+
+def _failed(error: Exception, code: str, exit_code: int, args) -> int:
+    """One line on stderr; under --json, {"error": {...}} on stdout instead."""
+    if getattr(args, "json", False) or (args is None and _Parser.json_errors):
+        urls_given = cli_inputs.command_urls(args) if args is not None else []
+        print(json.dumps(cli_inputs.error_json(error, code, exit_code, urls_given)))
+    else:
+        print(f"objectcopy: error: {error}", file=sys.stderr)
+    return exit_code
 
 
 if __name__ == "__main__":

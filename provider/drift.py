@@ -63,8 +63,13 @@ def _pulumi(*args: str) -> str:
 def load_stack(stack: str | None) -> dict:
     """The stack's state, and its `objectcopy:*` config so profiles defined there resolve as in the program."""
     selector = ["--stack", stack] if stack else []
-    state = json.loads(_pulumi("stack", "export", *selector))
-    config = json.loads(_pulumi("config", "--json", "--show-secrets", *selector) or "{}")
+    state = checked_state(_pulumi("stack", "export", *selector), "pulumi stack export")
+    try:
+        config = json.loads(_pulumi("config", "--json", "--show-secrets", *selector) or "{}")
+    except ValueError as e:
+        raise UsageError(f"pulumi config --json printed something that is not JSON ({e})") from None
+    if not isinstance(config, dict):
+        raise UsageError("pulumi config --json printed no object of config keys")
     profiles.set_stack_config({k: v.get("value") for k, v in config.items()
                                if k.startswith("objectcopy:") and isinstance(v, dict) and "value" in v})
     return state
@@ -72,10 +77,42 @@ def load_stack(stack: str | None) -> dict:
 
 def load_state_file(path: str) -> dict:
     try:
-        with open(path) as f:
-            return json.load(f)
-    except (OSError, ValueError) as e:
-        raise UsageError(f"--state {path}: {e}") from None
+        with open(path, encoding="utf-8") as f:
+            text = f.read()
+    except (OSError, UnicodeDecodeError) as e:
+        raise UsageError(f"--state {path}: {getattr(e, 'strerror', None) or e}") from None
+    return checked_state(text, f"--state {path}")
+
+
+STATE_VERSION = 3  # what `pulumi stack export` writes (Pulumi 3); older exports differ in shape
+
+
+def checked_state(text: str, where: str) -> dict:
+    """A stack export, checked for the shape drift reads: {"version": 3, "deployment": {"resources": [{"urn",
+    "type", "outputs"}, ...]}}. Anything else is one UsageError saying what the file is instead."""
+    fix = "write it with `pulumi stack export --file FILE`"
+    if not text.strip():
+        raise UsageError(f"{where}: empty; {fix}")
+    try:
+        state = json.loads(text)
+    except ValueError as e:
+        raise UsageError(f"{where}: not JSON ({e}); {fix}") from None
+    if not isinstance(state, dict) or "deployment" not in state:
+        what = f"a JSON {type(state).__name__}" if not isinstance(state, dict) else "JSON with no 'deployment'"
+        raise UsageError(f"{where}: {what}, not a stack export; {fix}")
+    if state.get("version") != STATE_VERSION:
+        raise UsageError(f"{where}: a stack export of version {state.get('version')!r}; drift reads version "
+                         f"{STATE_VERSION}: re-export it with a current pulumi (`pulumi stack export --file FILE`)")
+    resources = state["deployment"].get("resources") if isinstance(state["deployment"], dict) else ()
+    if not isinstance(resources, list):
+        raise UsageError(f"{where}: its deployment has no list of resources; {fix}")
+    for n, resource in enumerate(resources):
+        if not isinstance(resource, dict) or not isinstance(resource.get("urn"), str) \
+                or not isinstance(resource.get("type"), str) \
+                or not isinstance(resource.get("outputs", {}), dict):
+            raise UsageError(f"{where}: resource {n} is not a resource of a stack export (an object with a "
+                             f"'urn', a 'type' and 'outputs'); {fix}")
+    return state
 
 
 # --- the checkers: outputs in, (status, detail) out; a failed call raises --------------------------------------------
@@ -162,9 +199,15 @@ CHECKERS: dict[str, tuple[Checker, Callable[[dict[str, Any]], str]]] = {
 
 
 def checked_resources(state: dict) -> list[dict[str, Any]]:
-    """The live resources of the state that have a checker, in state order."""
+    """The live resources of the state that have a checker, by name (then type and URN): the same order every run,
+    whatever order the engine last wrote them in."""
     resources = state.get("deployment", state).get("resources") or []
-    return [r for r in resources if r.get("type") in CHECKERS and not r.get("delete")]
+    live = [r for r in resources if r.get("type") in CHECKERS and not r.get("delete")]
+    return sorted(live, key=lambda r: (_name(r), r.get("type", ""), r.get("urn", "")))
+
+
+def _name(resource: dict[str, Any]) -> str:
+    return resource.get("urn", "").rsplit("::", 1)[-1]
 
 
 def copied_objects(state: dict) -> list[dict[str, Any]]:
@@ -173,7 +216,7 @@ def copied_objects(state: dict) -> list[dict[str, Any]]:
 
 def check_one(resource: dict[str, Any]) -> Finding:
     out = resource.get("outputs") or {}
-    name = resource.get("urn", "").rsplit("::", 1)[-1]
+    name = _name(resource)
     checker, place = CHECKERS.get(resource.get("type"), CHECKERS[RESOURCE_TYPE])
     destination = str(place(out))
     try:

@@ -6,11 +6,26 @@ Every error this package raises on purpose is an ObjectCopyError: `str()` is one
 """
 from __future__ import annotations
 
+import re
+
+# The user part of an http(s) URL, and a `user:password@` in any URL (an object URL's `PROFILE@` has no ':'), up
+# to the authority's last '@' (a password may hold one).
+_USERINFO = re.compile(r"(?i)\b(https?://)[^/\s?#]*@|\b([a-z][a-z0-9+.-]*://)[^/\s?#:@]*:[^/\s?#]*@")
+
+
+def redact_userinfo(text: str) -> str:
+    """Any `user:password@` in the URLs in `text`, hidden: for every URL logged or put in an error."""
+    return _USERINFO.sub(lambda m: f"{m.group(1) or m.group(2)}<redacted>@", text)
+
 
 class ObjectCopyError(Exception):
-    """Base of every error this package raises on purpose. `str()` is one line a user can act on."""
+    """Base of every error this package raises on purpose. `str()` is one line a user can act on, with any
+    `user:password@` of an endpoint URL in it hidden."""
 
     exit_code = 1
+
+    def __init__(self, *args: object) -> None:
+        super().__init__(*(redact_userinfo(a) if isinstance(a, str) else a for a in args))
 
 
 class UsageError(ObjectCopyError):
@@ -80,3 +95,10 @@ class BadAnswer(StoreError):
 
 class URLError(UsageError, ValueError):
     """A malformed object URL; the message names the field, the problem and the expected form."""
+
+
+class Cancelled(ObjectCopyError):
+    """The user stopped the work (Ctrl-C, Terraform's StopProvider, an engine that went away): what was in flight
+    was aborted, and nothing half-done was left."""
+
+    exit_code = 130

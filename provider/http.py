@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import email.utils
 import logging
-import os
 import random
 import re
 import threading
@@ -25,9 +24,12 @@ from urllib.parse import urlsplit
 import requests
 import urllib3
 
+from . import settings
 from .answers import Response, _is_html, answer_summary
+from .inputs import header_problem
 from .stores.base import (AccessDenied, AnswerLost, BadAnswer, BadRequest, NotFound, PreconditionFailed,
                           SourceInterrupted, StoreError, Throttled, Transient, UsageError)
+from .urls import redact_userinfo
 
 log = logging.getLogger("pulumi_objectcopy.http")
 T = TypeVar("T")
@@ -83,7 +85,7 @@ def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
 
 
 def redact_url(url: str) -> str:
-    return _SECRET_QUERY.sub(r"\1<redacted>", url)
+    return redact_userinfo(_SECRET_QUERY.sub(r"\1<redacted>", url))
 
 
 # --- the retry policy -----------------------------------------------------------------------------------------------
@@ -293,21 +295,14 @@ def _refuse_unsendable(req: "Request") -> None:
 
 
 def _refuse_bad_headers(req: "Request", headers: Mapping[str, str]) -> None:
-    """Header values requests or http.client would refuse with a traceback: say which, naming the request."""
+    """Header values requests or http.client would refuse with a traceback, or send as garbage (NUL and other
+    control characters): say which, naming the request. The same rule as every header input's (inputs.py)."""
     for name, value in headers.items():
         text = str(value)
-        if text[:1].isspace() or "\r" in text or "\n" in text or not _latin1(text):
+        if problem := header_problem(text):
             shown = "<redacted>" if name.lower() in SECRET_HEADERS else repr(text[:40])
             raise UsageError(f"{req.context or req.method}: header {name} has a value HTTP cannot carry "
-                             f"({shown}: leading space, line break or a character outside Latin-1)")
-
-
-def _latin1(text: str) -> bool:
-    try:
-        text.encode("latin-1")
-    except UnicodeEncodeError:
-        return False
-    return True
+                             f"({shown} {problem})")
 
 
 def _error_text(message: str, resp: requests.Response) -> str:
@@ -329,5 +324,5 @@ def transport() -> Transport:
     if _transport is None:
         with _transport_lock:
             if _transport is None:
-                _transport = Transport(max_in_flight=int(os.environ.get("OBJECTCOPY_MAX_REQUESTS", "64")))
+                _transport = Transport(max_in_flight=settings.max_requests())
     return _transport

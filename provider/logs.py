@@ -4,20 +4,30 @@ which the engine keeps in its own logs). Every request and answer is logged with
 from __future__ import annotations
 
 import logging
-import os
 import sys
+
+from . import settings
+from .stores.base import ConfigError
 
 _configured = False
 
 
 def configure_from_environment() -> None:
+    """Runs as the provider process starts, before any resource can carry an error: a bad setting is said on
+    stderr, which the engine shows, and the provider runs without its log."""
     global _configured
-    level, path = os.environ.get("OBJECTCOPY_LOG"), os.environ.get("OBJECTCOPY_LOG_FILE")
-    if _configured or not (level or path):
+    if _configured:
         return
     _configured = True
-    handler: logging.Handler = logging.FileHandler(path) if path else logging.StreamHandler(sys.stderr)
+    try:
+        level, path = settings.log_level(), settings.log_file()
+        if level is None and path is None:
+            return
+        handler: logging.Handler = logging.FileHandler(path) if path else logging.StreamHandler(sys.stderr)
+    except (ConfigError, OSError) as e:
+        print(f"objectcopy: the provider's log is off: {e}", file=sys.stderr)
+        return
     handler.setFormatter(logging.Formatter("%(asctime)s %(process)d %(name)s %(levelname)s %(message)s"))
     logger = logging.getLogger("pulumi_objectcopy")
-    logger.setLevel(getattr(logging, (level or "debug").upper(), logging.DEBUG))
+    logger.setLevel(level if level is not None else logging.DEBUG)
     logger.addHandler(handler)

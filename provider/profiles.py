@@ -22,8 +22,10 @@ try:
 except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
+from . import settings as settings_module
+from .inputs import header_problem, parse_size
 from .stores.base import ConfigError
-from .urls import ObjectURL
+from .urls import SCHEMES, ObjectURL
 
 # Fields that would put a secret in plain text; each names the field to use instead.
 PLAINTEXT_SECRETS = {
@@ -45,6 +47,12 @@ KNOWN_FIELDS = {
     "user_domain_name", "project_domain_name", "user_domain_id", "project_domain_id", "region_name", "interface",
     "single_copy_limit", "multipart_cutoff", "part_size", "concurrency",
 }
+# Fields that are not text. Sizes take bytes or units ("64MiB").
+BOOL_FIELDS = frozenset({"verify_tls"})
+SIZE_FIELDS = frozenset({"single_copy_limit", "multipart_cutoff", "part_size", "min_part_size"})
+COUNT_FIELDS = frozenset({"concurrency"})
+SECONDS_FIELDS = frozenset({"copy_timeout"})
+URL_FIELDS = frozenset({"endpoint", "auth_url", "storage_url"})
 
 _stack_lock = threading.Lock()
 _stack_profiles: dict[str, dict] = {}
@@ -55,9 +63,11 @@ def set_stack_config(config: Mapping[str, Any]) -> None:
     """Called from a dynamic provider's configure(): the stack's `objectcopy:*` config, secrets already decrypted
     by the engine. Kept in this process only."""
     profiles = config.get("objectcopy:profiles") or config.get("profiles")
-    parsed = json.loads(profiles) if isinstance(profiles, str) and profiles.strip() else (profiles or {})
-    if not isinstance(parsed, dict):
-        raise ConfigError("stack config objectcopy:profiles must be an object of profile name -> settings")
+    try:
+        parsed = json.loads(profiles) if isinstance(profiles, str) and profiles.strip() else (profiles or {})
+    except ValueError as e:
+        raise ConfigError(f"stack config objectcopy:profiles is not JSON: {e}") from None
+    parsed = checked_profiles(parsed, "stack config objectcopy:profiles")
     with _stack_lock:
         _stack_profiles.clear()
         _stack_profiles.update(parsed)
@@ -80,9 +90,14 @@ def load_profiles() -> dict[str, dict]:
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text())
-        except (OSError, tomllib.TOMLDecodeError) as e:
+        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
             raise ConfigError(f"profiles file {path}: {e}") from None
-        found.update(data.get("profiles", data))
+        where = f"profiles file {path}"
+        others = sorted(set(data) - {"profiles"})
+        if others:
+            raise ConfigError(f"{where}: {', '.join(others)} outside the [profiles] table; write each profile as "
+                              "[profiles.NAME]")
+        found.update(checked_profiles(data.get("profiles", {}), where))
     elif os.environ.get("OBJECTCOPY_PROFILES"):
         raise ConfigError(f"OBJECTCOPY_PROFILES names {path}, which does not exist")
     with _stack_lock:
@@ -111,7 +126,7 @@ class Profile:
         return True  # requests then applies REQUESTS_CA_BUNDLE itself
 
     def endpoint_override(self) -> str | None:
-        return self.get("endpoint") or os.environ.get(f"OBJECTCOPY_ENDPOINT_{self.scheme.upper()}")
+        return self.get("endpoint") or settings_module.endpoint(self.scheme)
 
     def secret(self, what: str, *, env_default: str | None = None, required: bool = True) -> str | None:
         """A credential value from `<what>_env` (a variable name) or `<what>_config` (a stack config key)."""
@@ -140,17 +155,69 @@ def resolve(url: ObjectURL) -> Profile:
         known = ", ".join(sorted(profiles)) or "none defined"
         raise ConfigError(f"profile {url.profile!r} in {url} is not defined in {where} (known: {known})")
     settings = dict(profiles[url.profile])
-    for bad, good in PLAINTEXT_SECRETS.items():
-        if bad in settings:
-            raise ConfigError(f"profile {url.profile!r}: field {bad!r} would hold a secret in plain text; "
-                              f"name an environment variable with {good!r} instead")
-    unknown = sorted(set(settings) - KNOWN_FIELDS)
-    if unknown:
-        raise ConfigError(f"profile {url.profile!r}: unknown field(s) {', '.join(unknown)}")
     declared = settings.get("scheme")
     if declared and declared != url.scheme:
         raise ConfigError(f"profile {url.profile!r} is for {declared}:// URLs, not {url.scheme}:// ({url})")
     return Profile(url.profile, url.scheme, settings)
+
+
+def checked_profiles(profiles: Any, where: str) -> dict[str, dict]:
+    """Profiles as read from `where` (a file, stack config), each checked: a table of known fields of the right
+    types; sizes become bytes. ConfigError names the file, the profile and the field, with the fix."""
+    if not isinstance(profiles, Mapping):
+        raise ConfigError(f"{where}: profiles must be a table of profile name -> settings ([profiles.NAME]), "
+                          f"not {type(profiles).__name__}")
+    checked = {}
+    for name, settings in profiles.items():
+        if not isinstance(settings, Mapping):
+            raise ConfigError(f"{where}: profile {name!r} must be a table of settings ([profiles.{name}]), not "
+                              f"{type(settings).__name__}")
+        problems = [f"{field}: {problem}" for field, problem in _field_problems(settings)]
+        if problems:
+            raise ConfigError(f"{where}: profile {name!r}: " + "; ".join(problems))
+        checked[name] = {field: _normalized(field, value) for field, value in settings.items()}
+    return checked
+
+
+def _field_problems(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
+    problems = []
+    for field, value in settings.items():
+        if field in PLAINTEXT_SECRETS:
+            problems.append((field, f"would hold a secret in plain text; name an environment variable with "
+                                    f"{PLAINTEXT_SECRETS[field]!r} instead"))
+        elif field not in KNOWN_FIELDS:
+            problems.append((field, "is not a profile field (see the README's Profiles section)"))
+        elif (problem := _value_problem(field, value)) is not None:
+            problems.append((field, problem))
+    return problems
+
+
+def _value_problem(field: str, value: Any) -> str | None:
+    if field in BOOL_FIELDS:
+        return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
+    if field in SIZE_FIELDS:
+        try:
+            parse_size(value)
+        except ValueError as e:
+            return str(e)
+        return None
+    if field in COUNT_FIELDS:
+        ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
+        return None if ok else f"must be a whole number of 1 or more, not {value!r}"
+    if field in SECONDS_FIELDS:
+        ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
+        return None if ok else f"must be a number of seconds above 0, not {value!r}"
+    if not isinstance(value, str):
+        return f"must be text, not {type(value).__name__} {value!r}"
+    if field == "scheme" and value not in SCHEMES:
+        return f"{value!r} is not one of {', '.join(SCHEMES)}"
+    if field in URL_FIELDS:
+        return settings_module.url_problem(value)
+    return header_problem(value) if "\x00" in value or "\n" in value or "\r" in value else None
+
+
+def _normalized(field: str, value: Any) -> Any:
+    return parse_size(value) if field in SIZE_FIELDS else value
 
 
 _warned_unverified: set[tuple[str | None, str | None]] = set()

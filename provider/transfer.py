@@ -12,7 +12,7 @@ from datetime import datetime, timezone
 from . import multipart
 from .stores import open_store
 from .stores.base import (BadRequest, CannotCopyHere, NotFound, ObjectInfo, Part, PreconditionFailed,
-                          SourceConditions, Store, UsageError, WriteOptions, same_etag)
+                          SourceConditions, Store, UsageError, WriteOptions, require_etag, same_etag)
 from .urls import ObjectURL
 
 
@@ -48,7 +48,7 @@ def _int(value) -> int | None:
 @dataclass(frozen=True)
 class CopyResult:
     source: ObjectInfo
-    destination: ObjectInfo
+    destination: ObjectInfo | None  # None: a dry run
     # "server-side" | "server-side-multipart" | "server-side-manifest" | "streamed" | "streamed-multipart"
     method: str
     parts: int = 1
@@ -57,6 +57,10 @@ class CopyResult:
 
     def to_json(self) -> dict:
         d = self.destination
+        if d is None:  # a dry run: nothing was written
+            return {"source": str(self.source.url), "size": self.source.size, "source_etag": self.source.etag,
+                    "source_version_id": self.source.version_id, "method": self.method, "parts": self.parts,
+                    "part_size": self.part_size, "concurrency": self.concurrency}
         return {
             "source": str(self.source.url), "destination": str(d.url), "etag": d.etag, "size": d.size,
             "last_modified": d.last_modified.isoformat() if d.last_modified else None,
@@ -106,12 +110,14 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
                 options: WriteOptions = WriteOptions(), source_version_id: str | None = None,
                 planned_source_etag: str | None = None, config: TransferConfig = TransferConfig(),
                 progress: multipart.Progress | None = None, listed: ObjectInfo | None = None,
-                stores: tuple[Store, Store] | None = None, sweep_stale_uploads: bool = False) -> CopyResult:
+                stores: tuple[Store, Store] | None = None, sweep_stale_uploads: bool = False,
+                dry_run: bool = False) -> CopyResult:
     """Copy one object. `planned_source_etag` is the ETag a preview saw: if the source has changed since, nothing
     is copied and the error says so. `listed` is the source as a listing just showed it: a plain server-side copy
     then pins that ETag without a HEAD of its own (one request an object). `stores` reuses opened stores.
     `sweep_stale_uploads` (for a caller that owns the destination): before a copy in parts, abort the uploads to
-    the destination started before this call, which an interrupted run of the same copy left behind."""
+    the destination started before this call, which an interrupted run of the same copy left behind. `dry_run`:
+    everything up to the first write (the HEAD, the checks, the plan), then a result whose destination is None."""
     started = datetime.now(timezone.utc)
     src_store, dst_store = stores or _open_pair(source, destination)
     src = listed if listed is not None and _listing_suffices(listed, src_store, dst_store, options, config) \
@@ -133,6 +139,8 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
         if not (server_side and src.composite == "slo" and hasattr(dst_store, "copy_manifest")):
             raise UsageError(f"a manifest copy needs a Swift static large object as the source and a destination "
                              f"in the same Swift account; {source} is {src.composite or 'a plain object'}")
+        if dry_run:
+            return CopyResult(src, None, "server-side-manifest")
         info = dst_store.copy_manifest(src, destination, conditions=pinned, options=options)
         _report(progress, src.size, 1)
         return CopyResult(src, info, "server-side-manifest")
@@ -141,6 +149,8 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
     requested = config.concurrency  # the caller's or the profile's
     config = replace(config, concurrency=requested or (SERVER_SIDE_CONCURRENCY if server_side else STREAM_CONCURRENCY))
     parts = _plan(src.size, dst_store, config, server_side=server_side)
+    if dry_run:
+        return _planned(src, dst_store, destination, options, parts, config, server_side)
     if progress:  # the size is known from here: a bar can show it while the first bytes are on their way
         progress(0, src.size, 0, len(parts) if parts else 1)
     if parts is not None or not server_side:
@@ -176,6 +186,18 @@ def copy_object(source: ObjectURL, destination: ObjectURL, *, conditions: Source
     info = _stream(src_store, src, dst_store, destination, pinned, options, progress)
     _report(progress, src.size, 1)
     return CopyResult(src, info, "streamed")
+
+
+def _planned(src: ObjectInfo, dst_store: Store, destination: ObjectURL, options: WriteOptions,
+             parts: list[Part] | None, config: TransferConfig, server_side: bool) -> CopyResult:
+    """A dry run's answer, after the checks a write would make on the destination (read only)."""
+    if not options.overwrite:
+        _refuse_if_exists(dst_store, destination)
+    if options.dest_if_match is not None:
+        require_etag(dst_store, destination, options.dest_if_match)
+    method = ("server-side" if server_side else "streamed") + ("-multipart" if parts else "")
+    return CopyResult(src, None, method, parts=len(parts) if parts else 1, part_size=parts[0].size if parts else None,
+                      concurrency=config.concurrency)
 
 
 def _open_pair(source: ObjectURL, destination: ObjectURL) -> tuple[Store, Store]:

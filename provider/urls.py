@@ -24,7 +24,9 @@ _PROFILE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
 
 
-from .errors import URLError  # noqa: E402  (re-exported: URLError has always been importable from here)
+# The user part of an http(s) URL, and a `user:password@` in any URL, are hidden by redact_userinfo (errors.py,
+# where every error message passes through it); re-exported with URLError, which have always been importable here.
+from .errors import URLError, redact_userinfo  # noqa: E402,F401
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,8 @@ class ObjectURL:
 
 def parse(text: str, *, field: str = "url", allow_prefix: bool = False) -> ObjectURL:
     """Parse an object URL. `field` names the argument or input in errors."""
+    if isinstance(text, str) and (problem := _unusable(text)):
+        raise URLError(f"{field}: {_short(text)} {problem}")
     if not isinstance(text, str) or "://" not in text:
         raise URLError(f"{field}: {text!r} is not an object URL; expected one of "
                        + ", ".join(ex for _, ex in SCHEMES.values()))
@@ -85,9 +89,29 @@ def parse(text: str, *, field: str = "url", allow_prefix: bool = False) -> Objec
             raise URLError(f"{field}: {text!r} has no bucket after the namespace; expected {example}")
         authority = f"{authority}/{bucket}"
     url = ObjectURL(scheme, authority, key, profile)
+    dots = [s for s in ([key] if scheme == "oci" else key.split("/")) if s in (".", "..")]
+    if dots:  # on OCI the whole name is one path segment ('/' is encoded)
+        raise URLError(f"{field}: {_short(text)} has a {dots[0]!r} path segment, which HTTP clients remove before "
+                       "sending, so the request would reach another object; such a name cannot be used over HTTP")
     if not allow_prefix and url.is_prefix:
         raise URLError(f"{field}: {text!r} names a {noun} or folder, not an object; expected {example}")
     return url
+
+
+def _unusable(text: str) -> str | None:
+    """What no store can take in a name: a NUL byte, or bytes that are not UTF-8 (a command line's)."""
+    if "\x00" in text:
+        return "has a NUL byte, which no store takes in a name"
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        return "has bytes that are not UTF-8; names are UTF-8 text"
+    return None
+
+
+def _short(text: str) -> str:
+    shown = repr(text)
+    return shown if len(shown) <= 120 else shown[:117] + "…"
 
 
 def _parse_file(text: str, rest: str, field: str, allow_prefix: bool) -> ObjectURL:

@@ -3,7 +3,7 @@ every decision. The provider class stays at this path: it is pickled by referenc
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Mapping
 
 import pulumi
 from pulumi.dynamic import Resource

@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
 
-from ..urls import ObjectURL
+from ..urls import ObjectURL, redact_userinfo
 
 GiB = 1024**3
 MiB = 1024**2
@@ -149,12 +149,17 @@ class WriteOptions:
         """(option, reason) for each option the destination cannot honour, so it fails before any write."""
         wanted = {"tags": self.tags is not None or self.tagging_directive == "REPLACE", "acl": bool(self.acl),
                   "storage_class": bool(self.storage_class),
-                  "server_side_encryption": bool(self.server_side_encryption or self.kms_key_id),
-                  "dest_if_match": self.dest_if_match is not None}
+                  "server_side_encryption": bool(self.server_side_encryption),
+                  "kms_key_id": bool(self.kms_key_id), "dest_if_match": self.dest_if_match is not None}
         have = {"tags": caps.tagging, "acl": caps.acl, "storage_class": caps.storage_class,
-                "server_side_encryption": caps.sse, "dest_if_match": caps.dest_if_match}
-        return [(name, f"{name} is not supported by this destination's store; remove it")
-                for name, asked in wanted.items() if asked and not have[name]]
+                "server_side_encryption": caps.sse, "kms_key_id": caps.sse, "dest_if_match": caps.dest_if_match}
+        problems = [(name, "not supported by this destination's store; remove it")
+                    for name, asked in wanted.items() if asked and not have[name]]
+        sse = self.server_side_encryption
+        if sse and caps.sse and sse not in caps.sse_algorithms:
+            problems.append(("server_side_encryption", f"{sse} not offered by this destination's store (it offers "
+                                                       f"{', '.join(sorted(caps.sse_algorithms))}); choose one of those"))
+        return problems
 
 
 CONDITION_NAMES = frozenset({"if_match", "if_none_match", "if_modified_since", "if_unmodified_since"})
@@ -193,6 +198,7 @@ class Capabilities:
     acl: bool = False
     storage_class: bool = False
     sse: bool = False
+    sse_algorithms: frozenset[str] = frozenset({"AES256", "aws:kms", "aws:kms:dsse"})  # with sse: which ones
     dest_if_match: bool = False  # the write itself can be conditional on the destination's ETag
 
 
@@ -205,6 +211,10 @@ class Limits:
     min_part: int = 5 * MiB
     max_part: int = 5 * GiB
     max_parts: int = 10_000
+    # The longest name the store takes, in UTF-8 bytes (S3, Swift, OCI: 1024), and for file paths, the longest
+    # name between two '/' (None: no such limit).
+    max_key: int = 1024
+    max_segment: int | None = None
 
 
 @dataclass(frozen=True)
@@ -319,7 +329,7 @@ def require_etag(store: "Store", url: ObjectURL, if_match: str, version_id: str 
 def refuse_unsupported(options: WriteOptions, caps: Capabilities, url) -> None:
     problems = options.unsupported(caps)
     if problems:
-        raise BadRequest(f"{url}: " + "; ".join(reason for _, reason in problems))
+        raise BadRequest(f"{url}: " + "; ".join(f"{name}: {reason}" for name, reason in problems))
 
 
 def resolved_write(options: WriteOptions, source: ObjectInfo | None) -> tuple[dict, str | None, dict]:

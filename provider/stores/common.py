@@ -34,15 +34,22 @@ def parse_http_date(value: str | None) -> datetime | None:
 
 def parse_user_date(text: str) -> datetime:
     """A date as a user writes it: ISO 8601 (`2026-10-21T07:28:00Z`) or RFC 1123 (`Wed, 21 Oct 2026 07:28:00
-    GMT`); no zone means UTC. Raises ValueError."""
+    GMT`); no zone means UTC. Raises ValueError, also for a date that has no UTC equivalent (year 1 east of UTC)."""
+    if not isinstance(text, str) or "\x00" in text:
+        raise ValueError(text)
     try:
         when = datetime.fromisoformat(text.replace("Z", "+00:00"))
     except ValueError:
         try:
             when = parsedate_to_datetime(text)
-        except (TypeError, ValueError):
+        except (TypeError, ValueError, IndexError, OverflowError):
             raise ValueError(text) from None
-    return when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    try:
+        when.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(text) from None
+    return when
 
 
 def parse_iso_date(value: str | None) -> datetime | None:

@@ -27,6 +27,9 @@ from .local_fs import (SizedReader, abandon_temp, check_abandoned, discard_temp,
 
 _MD5_ATTR = "user.objectcopy.md5"
 _META_ATTR = "user.objectcopy.meta"
+# Linux: a name up to NAME_MAX (255) bytes, a path up to PATH_MAX (4096) bytes with its terminating NUL.
+LIMITS = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000, max_key=4095,
+                max_segment=255)
 
 
 def _getxattr(path: str, name: str) -> bytes | None:
@@ -83,7 +86,7 @@ class LocalStore:
     # at their offsets into one temp file, renamed into place when complete.
     # A file is checked when it is opened, not while it is read: no pin holds on its own.
     capabilities = Capabilities(multipart_upload=True, pin_enforced=frozenset())
-    limits = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000)
+    limits = LIMITS
 
     def __init__(self, profile: profiles.Profile):
         self.profile = profile

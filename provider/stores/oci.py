@@ -35,7 +35,9 @@ from .common import StreamingBody, content_headers, parse_http_date, parse_iso_d
 CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True,
                             storage_class=True, dest_if_match=True, pin_enforced=frozenset({"copy", "read"}))
 # CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
-LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000)
+# Object names: up to 1,024 bytes in UTF-8 (Object Names).
+LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000,
+                max_key=1024)
 COPY_TIMEOUT = 3600.0
 # CreateMultipartUploadDetails carries the content headers a PutObject takes as headers (the SDK's model).
 UPLOAD_CONTENT_FIELDS = {"Cache-Control": "cacheControl", "Content-Disposition": "contentDisposition",

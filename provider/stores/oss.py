@@ -30,12 +30,15 @@ DIALECT = Dialect("oss", "x-oss-", directive={"COPY": "COPY", "REPLACE": "REPLAC
 # x-oss-forbid-overwrite guards the destination of copies and writes alike, but only in a bucket that never had
 # versioning (CopyObject and PutObject pages: it "does not take effect when versioning is enabled or suspended").
 # A failed if-none-match or if-modified-since on a copy answers 304, the others 412 (seed 001): both mean nothing
-# was copied.
+# was copied. x-oss-server-side-encryption takes AES256, KMS or SM4 (CopyObject's page); SM4 goes on the wire as
+# itself.
 CAPABILITIES = Capabilities(versioning=True, tagging=True, acl=True, storage_class=True, sse=True,
+                            sse_algorithms=frozenset({"AES256", "aws:kms", "aws:kms:dsse", "SM4"}),
                             multipart_copy=True, multipart_upload=True, dest_guard_needs_unversioned_bucket=True)
-# CopyObject up to 1 GB (the docs disagree; 1 GB is the safe rule), parts of 100 KB to 5 GB, 10,000 parts.
+# CopyObject up to 1 GB (the docs disagree; 1 GB is the safe rule), parts of 100 KB to 5 GB, 10,000 parts; object
+# names of 1 to 1,023 bytes in UTF-8 (Object naming conventions).
 LIMITS = Limits(max_single_copy=1 * GiB, multipart_cutoff=64 * MiB, min_part=100 * KiB, max_part=5 * GiB,
-                max_parts=10_000)
+                max_parts=10_000, max_key=1023)
 
 
 log = logging.getLogger("pulumi_objectcopy.stores")

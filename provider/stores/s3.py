@@ -42,8 +42,8 @@ PROVIDERS: dict[str, Capabilities] = {
 # Presets: where each service's S3-compatible endpoint is (virtual-hosted only), and its own limits.
 PRESET_ENDPOINTS = {"cos": "https://cos.{region}.myqcloud.com", "oss": "https://oss-{region}.aliyuncs.com"}
 PRESET_LIMITS = {
-    "cos": Limits(multipart_cutoff=64 * MiB, min_part=1 * MiB),
-    "oss": Limits(max_single_copy=1 * GiB, multipart_cutoff=64 * MiB, min_part=100 * 1024),
+    "cos": Limits(multipart_cutoff=64 * MiB, min_part=1 * MiB, max_key=850),
+    "oss": Limits(max_single_copy=1 * GiB, multipart_cutoff=64 * MiB, min_part=100 * 1024, max_key=1023),
 }
 
 

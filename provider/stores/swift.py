@@ -35,7 +35,8 @@ CAPABILITIES = Capabilities(dest_if_none_match_on_copy=False, versioning=False, 
                             multipart_upload=True,
                             copy_conditions=frozenset({"if_match", "if_modified_since", "if_unmodified_since"}))
 SEGMENTS_SUFFIX = "_segments"
-LIMITS = Limits(max_single_copy=5 * 1024**3 + 2, min_part=1, max_part=5 * 1024**3, max_parts=1000)
+# max_key: Swift's max_object_name_length, 1,024 bytes unless the cluster's swift.conf says otherwise.
+LIMITS = Limits(max_single_copy=5 * 1024**3 + 2, min_part=1, max_part=5 * 1024**3, max_parts=1000, max_key=1024)
 _CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
                       "if_modified_since": "If-Modified-Since", "if_unmodified_since": "If-Unmodified-Since"}
 

@@ -36,7 +36,7 @@ def test_part_options_make_a_multipart_copy(backends, key_prefix):
     assert out["method"] == "server-side-multipart" and out["etag"].endswith("-3")
     bad = run_cli("cp", minio.url(key_prefix + "big"), minio.url(key_prefix + "x"), "--part-size", "1MiB",
                   "--multipart-threshold", "1")
-    assert bad.returncode == 2 and "part size 1048576 is outside this store's bounds" in bad.stderr
+    assert bad.returncode == 2 and "--part-size: 1MiB is below the smallest part s3:// accepts (5 MiB)" in bad.stderr
 
 
 def test_progress_bar_on_a_terminal_only(backends, key_prefix, tmp_path):

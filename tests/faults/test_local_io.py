@@ -80,17 +80,29 @@ def test_a_source_that_may_not_be_read(tmp_path, big, unprivileged):
     assert not (tmp_path / "out").exists()
 
 
-def test_a_name_too_long(tmp_path, big):
+def test_a_name_too_long_is_refused_before_anything_is_made(tmp_path, big):
     name = "n" * 300
     dst = f"file://{tmp_path}/out/{name}"
-    one_error_line(cli("cp", f"file://{big}", dst), dst, "is 300 bytes", "ENAMETOOLONG")
+    one_error_line(cli("cp", f"file://{big}", dst), "DST", "is 300 bytes", "255 bytes", exit_code=2)
     assert not (tmp_path / "out").exists()
 
 
-def test_a_path_too_deep_leaves_no_folders(tmp_path, big):
-    # 2100 levels: past PATH_MAX (4096 bytes) part way down, where a plain makedirs has made hundreds of folders
+def test_a_path_too_deep_is_refused_before_anything_is_made(tmp_path, big):
+    # 2100 levels: past PATH_MAX (4096 bytes) part way down, where a plain makedirs would make hundreds of folders
     dst = f"file://{tmp_path}/out/" + "d/" * 2100 + "big.bin"
-    one_error_line(cli("cp", f"file://{big}", dst), "ENAMETOOLONG", "the path is")
+    one_error_line(cli("cp", f"file://{big}", dst), "DST", "4,095 bytes", exit_code=2)
+    assert not (tmp_path / "out").exists()
+
+
+@pytest.mark.parametrize("tail", ["n" * 300, "d/" * 2100 + "big.bin"], ids=["name", "path"])
+def test_the_store_maps_a_name_too_long_and_leaves_no_folders(tmp_path, tail):
+    """Below the command's checks (a caller of the store, a file system with smaller limits), the operating
+    system's ENAMETOOLONG is one line naming the URL, and the folders made on the way down are removed."""
+    url = parse(f"file://{tmp_path}/out/{tail}")
+    with pytest.raises(ObjectCopyError) as failed:
+        LocalStore(None).write(url, b"x", 1, options=WriteOptions())
+    message = str(failed.value)
+    assert "ENAMETOOLONG" in message and message.startswith(f"file://{tmp_path}/out/") and "\n" not in message
     assert not (tmp_path / "out").exists()
 
 

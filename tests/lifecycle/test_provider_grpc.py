@@ -158,6 +158,15 @@ def test_same_object_under_another_profile_name_is_an_update_not_a_replace(engin
     ({"acl": "everyone"}, "acl", "not a canned ACL"),
     ({"tags": {"team": "a&b"}}, "tags", "tag 'team'"),
     ({"destination": "s3://nope@b/k"}, "destination", "profile 'nope'"),
+    # What needs no network fails the preview, not `up`: the same rules for the destination as for the source
+    ({"destination": "s3://minio@b/a/../k"}, "destination", "has a '..' path segment"),
+    ({"destination": "file:///tmp/seed\x00.dump"}, "destination", "has a NUL byte"),
+    ({"destination": "oss://b/" + "k" * 1024}, "destination", "over the 1,023 bytes oss:// allows"),
+    ({"content_type": "text/plain\r\nX-Evil: 1"}, "content_type", "line break (CR or LF)"),
+    ({"cache_control": "max-age=60\x00"}, "cache_control", "NUL byte"),
+    ({"metadata": {"note": "two\nlines"}}, "metadata", "line break"),
+    ({"tags": {"team": "a\nb"}}, "tags", "tag 'team'"),
+    ({"server_side_encryption": "SM4"}, "server_side_encryption", "SM4 not offered by this destination's store"),
 ])
 def test_check_reports_each_bad_input_on_its_property(engine, minio, key_prefix, change, prop, reason):
     program = {"source": counted(minio, key_prefix + "src"), "destination": counted(minio, key_prefix + "dst"),

@@ -5,6 +5,7 @@ what was wrong; never a parser's or a dict's traceback type; never a write claim
 upload whose completion answered garbage is aborted, and the abort reaches the server)."""
 from __future__ import annotations
 
+import json
 import os
 from pathlib import Path
 
@@ -382,7 +383,7 @@ def test_epm_job_status_answered_garbage(server, kind):
     (["cp", "s3://gs3@bucket/src.bin", "s3://gs3@bucket/dst.bin"], "html-403", 1,
      "HEAD s3://gs3@bucket/src.bin: HTTP 403"),
     (["ls", "swift://gswift@container/dir/"], "truncated-json", 1, "answered HTTP 200 with"),
-    (["head", "swift://gswift@container/a/../etc"], "html-200", 2, "'.' or '..' path segment"),
+    (["head", "swift://gswift@container/a/../etc"], "html-200", 2, "has a '..' path segment"),
 ])
 def test_cli_one_line_errors(server, profiles, args, kind, code, says):
     server.reset(ALL[kind])
@@ -401,6 +402,8 @@ def test_cli_copy_answered_html_claims_nothing(server, profiles):
     server.on("HEAD", "/src.bin", answer=Answer(200, headers=OBJECT_HEADERS))
     proc = run_cli("cp", "s3://gs3@bucket/src.bin", "s3://gs3@bucket/dst.bin", "--json",
                    env={"OBJECTCOPY_PROFILES": str(profiles), **ENV})
-    assert proc.returncode == 1 and proc.stdout == "", (proc.stdout, proc.stderr)
+    assert proc.returncode == 1 and proc.stderr == "", (proc.stdout, proc.stderr)
+    error = json.loads(proc.stdout)["error"]  # under --json, the failure is JSON on stdout, and claims no copy
+    assert (error["code"], error["exit_code"]) == ("BadAnswer", 1)
     assert "copy s3://gs3@bucket/src.bin to s3://gs3@bucket/dst.bin: answered HTTP 200 with an HTML page" \
-        in proc.stderr
+        in error["message"]

@@ -17,7 +17,15 @@ PROFILE = st.from_regex(r"\A[A-Za-z0-9][A-Za-z0-9_.-]{0,15}\Z")
 # What urls.py documents as valid names, matched against the WHOLE string (no trailing newline let through).
 BUCKET_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:-]{0,254}")
 PROFILE_RE = re.compile(r"[A-Za-z0-9][A-Za-z0-9_.-]{0,63}")
-OBJECT_KEY = nonempty_text.filter(lambda k: not k.endswith("/"))  # a trailing '/' names a folder
+
+
+def _usable(key: str) -> bool:
+    """No NUL (no store takes one) and no '.' or '..' segment (HTTP clients remove them): such names are refused."""
+    return "\x00" not in key and not any(s in (".", "..") for s in key.split("/"))
+
+
+OBJECT_KEY = nonempty_text.filter(lambda k: not k.endswith("/") and _usable(k))  # a trailing '/' names a folder
+FILE_PATH = nonempty_text.filter(lambda k: not k.endswith("/") and "\x00" not in k)  # '..' is a path's own
 BUCKET_SCHEMES = sorted(s for s in SCHEMES if s not in ("file", "oci"))
 
 
@@ -43,7 +51,7 @@ def test_oci_urls_round_trip(namespace, bucket, key, profile):
 
 
 @props(200)
-@given(path=OBJECT_KEY)
+@given(path=FILE_PATH)
 def test_file_urls_round_trip(path):
     text = "file:///" + path
     url = parse(text)
@@ -51,7 +59,7 @@ def test_file_urls_round_trip(path):
 
 
 @props(200)
-@given(scheme=st.sampled_from(BUCKET_SCHEMES), bucket=BUCKET, folder=unicode_text)
+@given(scheme=st.sampled_from(BUCKET_SCHEMES), bucket=BUCKET, folder=unicode_text.filter(_usable))
 def test_folders_need_allow_prefix(scheme, bucket, folder):
     text = f"{scheme}://{bucket}/{folder}/"
     with pytest.raises(URLError, match=r"^src: .*names a (bucket|container) or folder"):
@@ -92,6 +100,22 @@ def test_any_text_parses_or_names_the_field(text):
     _check_parsed_or_refused(text)
 
 
+@props(300)
+@given(scheme=st.sampled_from(BUCKET_SCHEMES + ["oci", "file"]), key=nonempty_text.filter(lambda k: not _usable(k)),
+       field=st.sampled_from(["source", "destination", "DST"]))
+@example(scheme="s3", key="a/../b", field="destination")
+@example(scheme="file", key="seed\x00.dump", field="destination")
+def test_a_name_no_store_can_take_is_refused_naming_the_field(scheme, key, field):
+    """A NUL anywhere, and a '.' or '..' segment in a name sent over HTTP (the whole name, on OCI), are refused when
+    the URL is parsed: at preview, for the source and the destination alike, not at `up`."""
+    text = {"file": f"file:///{key}", "oci": f"oci://ns/bucket/{key}"}.get(scheme, f"{scheme}://bucket/{key}")
+    dots = key in (".", "..") if scheme == "oci" else any(s in (".", "..") for s in key.split("/"))
+    if scheme == "file" and "\x00" not in key or not ("\x00" in key or dots):
+        return  # a path's '..' is the file system's to resolve; on OCI, 'a/../b' is one segment
+    with pytest.raises(URLError, match=rf"^{field}: .*(NUL byte|path segment)"):
+        parse(text, field=field, allow_prefix=True)
+
+
 @pytest.mark.parametrize("value", [None, b"s3://bucket/key", 42, ["s3://b/k"], {"url": "s3://b/k"}, 1.5])
 def test_non_strings_are_url_errors(value):
     with pytest.raises(URLError, match=r"^dst: .* is not an object URL"):
@@ -118,5 +142,5 @@ def test_one_defect_is_named(scheme, defect, bad, key, field):
     text = make(template, bad).replace("PROFILE", "p").replace("BUCKET", "b")
     if defect == "profile" and re.fullmatch(r"[A-Za-z0-9_.-]*", bad):
         return  # still a valid profile name
-    with pytest.raises(URLError, match=rf"^{field}: .*{message}"):
+    with pytest.raises(URLError, match=rf"^{field}: .*({message}|has a NUL byte)"):  # a NUL is named first
         parse(text, field=field)
