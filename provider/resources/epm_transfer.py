@@ -251,14 +251,16 @@ class EpmObjectStoreImportProvider(_EpmTransferProvider):
         client = epm.EpmClient(env)
         try:
             bucket = args.bucket_url(props, direction="import")
-            obj, name = bucket.oci(props.get("object_profile")), epm.imported_file_name(bucket.object)
+            obj, name = bucket.oci(props.get("object_profile")), props["file_name"]
+            sent = epm.copy_from_file_name(name, bucket.object)
             source = self._source(obj, props) if props.get("track_source") else None
-            job = client.copy_from_object_store(url=url, **self._key(props))
-            self._wait(client, job, f"copy {url} into the environment", again=f"it rewrites the file {name!r}")
+            job = client.copy_from_object_store(url=url, file_name=sent, **self._key(props))
+            self._wait(client, job, f"copy {url} into the environment as {sent!r}",
+                       again=f"it rewrites the file {name!r}")
             names = [str(f.get("name")) for f in client.files()]
             if name not in names:
                 raise NotFound(f"EPM reported success (job {job}) but lists no file {name!r}, the name this "
-                               f"provider expects for object {bucket.object!r}{_close(name, names)}")
+                               f"provider expects for fileName {sent!r}{_close(name, names)}")
         except (ObjectCopyError, URLError) as e:
             raise Exception(f"EpmObjectStoreImport {url} -> {env}: {e}") from None
         return {**args.public(props, self.INPUTS), "job_id": job, "file_name": name,
@@ -335,7 +337,8 @@ class EpmObjectStoreExport(Resource, module="objectcopy", name="EpmObjectStoreEx
 
 class EpmObjectStoreImport(Resource, module="objectcopy", name="EpmObjectStoreImport"):
     """Copies an object from an OCI bucket into an Oracle EPM Cloud environment (Copy From Object Store v3), again
-    whenever the object changes (track_source)."""
+    whenever the object changes (track_source). `file_name` is the name the environment lists the file under
+    (default: the object's base name, without the .zip of a snapshot); a new one replaces the import."""
 
     job_id: pulumi.Output[str]
     file_name: pulumi.Output[str]
@@ -347,9 +350,9 @@ class EpmObjectStoreImport(Resource, module="objectcopy", name="EpmObjectStoreIm
                  oci_tenancy: pulumi.Input[str], oci_user: pulumi.Input[str], oci_private_key: pulumi.Input[str],
                  oci_fingerprint: pulumi.Input[str] | None = None, object_profile: pulumi.Input[str] | None = None,
                  delete_policy: pulumi.Input[str] | None = None, track_source: pulumi.Input[bool] | None = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 file_name: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
         props = _props(dict(environment_url=environment_url, url=url, oci_tenancy=oci_tenancy, oci_user=oci_user,
                             oci_fingerprint=oci_fingerprint, oci_private_key=oci_private_key,
-                            object_profile=object_profile, delete_policy=delete_policy, track_source=track_source),
-                       args.IMPORT_OUTPUTS)
+                            object_profile=object_profile, delete_policy=delete_policy, track_source=track_source,
+                            file_name=file_name), args.IMPORT_OUTPUTS)
         super().__init__(EpmObjectStoreImportProvider(), resource_name, props, opts)
