@@ -7,7 +7,8 @@ on each call.
 How a changed source reaches `preview`: check() HEADs the source and records the ETag it saw as the planned input
 `source_etag`, so the preview shows `source_etag: old => new` as an update, and create/update copy exactly that
 ETag. How drift reaches `up`: read() reports the destination's live `etag`; when it differs from `written_etag`
-(what this resource wrote), diff() plans an update that restores the copy.
+(what this resource wrote), diff() plans an update that restores the copy, shown in the preview as
+`etag: "<live>" => "<written>"` (base.py says how).
 """
 from __future__ import annotations
 
@@ -15,16 +16,16 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 import pulumi
-from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
-                            Resource, ResourceProvider, UpdateResult)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from .. import profiles, transfer
+from .. import transfer
 from ..stores import open_store
 from ..stores.base import NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed
 from ..urls import URLError, parse
 from . import engine_log
+from .base import Provider, drift_seen, drifted, restore_plan
 from .copied_object_args import COPY_INPUTS, OUTPUTS, CopiedObjectArgs
 
 
@@ -42,19 +43,13 @@ def _inputs(props: Mapping[str, Any]) -> dict[str, Any]:
     return {k: props.get(k) for k in keys}
 
 
-class CopiedObjectProvider(ResourceProvider):
-    # Nothing secret is captured: credentials are resolved per call, so the pickled provider can stay plain.
-    serialize_as_secret_always = False
-
-    def configure(self, req: ConfigureRequest) -> None:
-        profiles.set_stack_config(getattr(req.config, "_props", {}) or {})
-
+class CopiedObjectProvider(Provider):
     # --- check: validate, and plan the source ETag -----------------------------------------------------------
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         unknown = {k for k, v in news.items() if _unknown(v)}
         failures = [CheckFailure(prop, reason) for prop, reason in CopiedObjectArgs.validate(news)
                     if prop not in unknown]
-        inputs = {**CopiedObjectArgs.defaults(news), **{k: news[k] for k in unknown}}
+        inputs = {**CopiedObjectArgs.defaults(news), **{k: news[k] for k in unknown}, **restore_plan(olds)}
         inputs["source_etag"] = None
         if failures:
             return CheckResult(inputs, failures)
@@ -103,10 +98,9 @@ class CopiedObjectProvider(ResourceProvider):
         if news.get("track_source", True) and news.get("source_etag") is not None \
                 and news.get("source_etag") != olds.get("source_etag"):
             changed.append("source_etag")
-        drifted = olds.get("written_etag") is not None and olds.get("etag") != olds.get("written_etag")
         replaces = ["destination"] if "destination" in changed and not self._same_place(
             olds.get("destination"), news.get("destination")) else []
-        return DiffResult(changes=bool(changed) or drifted, replaces=replaces, delete_before_replace=False)
+        return DiffResult(changes=bool(changed) or drifted(olds), replaces=replaces, delete_before_replace=False)
 
     @staticmethod
     def _same_place(old: Any, new: Any) -> bool:
@@ -129,8 +123,7 @@ class CopiedObjectProvider(ResourceProvider):
     def update(self, _id: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         args = CopiedObjectArgs.from_props(news)
         old_inputs = _inputs(olds)
-        needs_copy = any(old_inputs.get(k) != news.get(k) for k in COPY_INPUTS) \
-            or olds.get("etag") != olds.get("written_etag") \
+        needs_copy = any(old_inputs.get(k) != news.get(k) for k in COPY_INPUTS) or drifted(olds) \
             or (args.track_source and news.get("source_etag") not in (None, olds.get("source_etag")))
         if not needs_copy:  # only behaviour changed (delete_policy, track_source, a profile's name): no request
             return UpdateResult({**olds, **_inputs(news), "source_etag": olds.get("source_etag")})
@@ -182,7 +175,7 @@ class CopiedObjectProvider(ResourceProvider):
             raise Exception(f"CopiedObject refresh of {args.destination}: {e}") from None
         outs = {**props, "etag": live.etag, "size": live.size, "last_modified": _iso(live.last_modified),
                 "version_id": live.version_id}
-        return ReadResult(id_, outs, _inputs(props))
+        return ReadResult(id_, outs, {**_inputs(props), **drift_seen(outs)})
 
     # --- delete --------------------------------------------------------------------------------------------
     def delete(self, _id: str, props: dict[str, Any]) -> None:

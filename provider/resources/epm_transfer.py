@@ -25,15 +25,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
-                            Resource, ResourceProvider, UpdateResult)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from .. import jobs, profiles, transfer
+from .. import jobs, transfer
 from ..services import epm
 from ..stores.base import ConfigError, NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed, UsageError
 from ..urls import ObjectURL, URLError, parse
 from . import engine_log
 from . import epm_transfer_args as args
+from .base import Provider, drift_seen, drifted, restore_plan
 
 
 def _now() -> str:
@@ -49,16 +49,12 @@ def _close(name: str, names: list[str]) -> str:
     return f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
 
 
-class _EpmTransferProvider(ResourceProvider):
+class _EpmTransferProvider(Provider):
     """What the export and the import share: check, credential bookkeeping, the job wait."""
 
-    serialize_as_secret_always = False  # nothing captured: credentials come from the environment at each call
     KIND = ""
     DIRECTION = ""
     INPUTS: tuple[str, ...] = ()
-
-    def configure(self, req: ConfigureRequest) -> None:
-        profiles.set_stack_config(getattr(req.config, "_props", {}) or {})
 
     def check(self, _olds: dict, news: dict) -> CheckResult:
         inputs = args.defaults(news, self.INPUTS)
@@ -107,11 +103,14 @@ class _EpmTransferProvider(ResourceProvider):
 class EpmObjectStoreExportProvider(_EpmTransferProvider):
     KIND, DIRECTION, INPUTS = "EpmObjectStoreExport", "export", args.EXPORT_INPUTS
 
+    def check(self, olds: dict, news: dict) -> CheckResult:
+        result = super().check(olds, news)
+        return CheckResult({**result.inputs, **restore_plan(olds)}, result.failures)
+
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
         changed = self._changed(olds, news)
-        drifted = olds.get("written_etag") is not None and olds.get("etag") != olds.get("written_etag")
         replaces = [k for k in changed if k in args.EXPORT_REPLACE_ON]
-        return DiffResult(changes=bool(changed) or drifted, replaces=replaces,
+        return DiffResult(changes=bool(changed) or drifted(olds), replaces=replaces,
                           delete_before_replace=bool(replaces) and args.same_export_target(olds, news))
 
     def create(self, props: dict) -> CreateResult:
@@ -119,7 +118,7 @@ class EpmObjectStoreExportProvider(_EpmTransferProvider):
         return CreateResult(outs["object_url"], outs)
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
-        if olds.get("etag") != olds.get("written_etag"):  # drift: the object is no longer what was exported
+        if drifted(olds):  # the object is no longer what was exported
             return UpdateResult(self._export(news))
         old = parse(olds["object_url"], field="object_url")
         moved = ObjectURL(old.scheme, old.bucket, old.key, news.get("object_profile"))  # same object, new profile
@@ -183,9 +182,11 @@ class EpmObjectStoreExportProvider(_EpmTransferProvider):
             return ReadResult("", {})  # deleted by hand: the engine drops it, and the next up exports again
         except (ObjectCopyError, URLError) as e:
             raise Exception(f"EpmObjectStoreExport refresh of {props.get('object_url')}: {e}") from None
-        # Inputs are left as stored (None): read changes no input, and the stored ones hold the secret key.
-        return ReadResult(id_, {**props, "etag": live.etag, "size": live.size,
-                                "last_modified": _iso(live.last_modified)})
+        outs = {**props, "etag": live.etag, "size": live.size, "last_modified": _iso(live.last_modified)}
+        # The inputs are left as stored (None), unless the object drifted: this state has no key, so only the
+        # engine's own copy of the inputs can carry the ETags that show why (base.py).
+        stored = engine_log.stored_inputs() if drifted(outs) else None
+        return ReadResult(id_, outs, {**stored, **drift_seen(outs)} if stored is not None else None)
 
     def delete(self, _id: str, props: dict) -> None:
         if props.get("delete_policy") == "retain":

@@ -163,7 +163,7 @@ def test_a_failed_export_job_fails_with_its_details(export, export_program, epm,
     message = failure(lambda: export.up(None, export_program()))
     job = epm.jobs[-1]["id"]
     assert f"EPM job {job}) failed: EPMLCM-99999: Object Storage is unavailable." in message
-    assert message.startswith("Exception calling application: EpmObjectStoreExport 'inbox/data.csv' -> https://")
+    assert message.startswith("EpmObjectStoreExport 'inbox/data.csv' -> https://")  # no grpc prefix
     assert objects(oci_emulator, bucket) == {}
 
 
@@ -207,7 +207,10 @@ def test_an_overwritten_object_is_drift_and_up_exports_again(export, export_prog
     refreshed = export.read(res)
     assert refreshed.outputs["etag"] != refreshed.outputs["written_etag"]
     assert refreshed.outputs["size"] == len(b"edited by hand")
-    assert export.preview(refreshed, export_program())[0] == "update"
+    # The engine's own inputs come back, key included, with both ETags: the preview shows `etag: live => written`.
+    assert refreshed.inputs == {**res.inputs, "etag": refreshed.outputs["etag"], "written_etag": res.outputs["etag"]}
+    step, planned = export.preview(refreshed, export_program())
+    assert step == "update" and planned["etag"] == planned["written_etag"] == res.outputs["etag"]
     assert len(epm.jobs) == 1  # preview sends nothing
     step, res = export.up(refreshed, export_program())
     assert step == "update" and len(epm.jobs) == 2
