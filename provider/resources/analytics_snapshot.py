@@ -204,7 +204,7 @@ class AnalyticsSnapshotProvider(Provider):  # the token comes from the environme
             if existing is None:
                 raise ObjectCopyError(f"snapshot {props['name']!r} finished but is not listed by the instance")
         except ObjectCopyError as e:
-            raise Exception(f"AnalyticsSnapshot {props['name']!r}: {e}") from None
+            raise Exception(f"AnalyticsSnapshot {props['name']!r} on {props['instance_url']}: {e}") from None
         bar = head_bar(props)
         if bar.etag is None:  # the snapshot exists: tracking its BAR is a bonus that must not fail the create
             engine_log.warn(_untracked_warning(props, bar))
@@ -241,7 +241,8 @@ class AnalyticsSnapshotProvider(Provider):  # the token comes from the environme
         except NotFound:
             return ReadResult("", {})  # deregistered by hand: the engine drops it, the next up registers again
         except ObjectCopyError as e:
-            raise Exception(f"AnalyticsSnapshot refresh {props.get('name')!r}: {e}") from None
+            raise Exception(f"AnalyticsSnapshot refresh of {props.get('name')!r} on {props.get('instance_url')}: "
+                            f"{e}") from None
         outs = {**props, "status": live.get("lifecycleState", props.get("status"))}
         bar = head_bar(props, url=props.get("bar_object"))
         if bar.problem is None:
@@ -269,7 +270,8 @@ class AnalyticsSnapshotProvider(Provider):  # the token comes from the environme
         try:
             analytics.AnalyticsClient(props["instance_url"]).delete_snapshot(id_, delete_storage=storage)
         except ObjectCopyError as e:
-            raise Exception(f"AnalyticsSnapshot delete {props.get('name')!r}: {e}") from None
+            raise Exception(f"AnalyticsSnapshot delete of {props.get('name')!r} on {props.get('instance_url')}: "
+                            f"{e}") from None
 
 
 class AnalyticsSnapshot(Resource, module="objectcopy", name="AnalyticsSnapshot"):
@@ -344,7 +346,8 @@ class AnalyticsSnapshotRestoreProvider(Provider):
             work_request = client.restore(props["snapshot_id"], props.get("password"))
             client.wait(work_request, f"restore of snapshot {props['snapshot_id']}")
         except ObjectCopyError as e:
-            raise Exception(f"AnalyticsSnapshotRestore of {props['snapshot_id']}: {e}") from None
+            raise Exception(f"AnalyticsSnapshotRestore of {props['snapshot_id']} on {props['instance_url']}: "
+                            f"{e}") from None
         return CreateResult(work_request, {**props, "work_request_id": work_request,
                                            "restored_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 

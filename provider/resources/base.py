@@ -37,6 +37,7 @@ class Provider(ResourceProvider):
             if name in cls.__dict__:
                 setattr(cls, name, engine_log.reported(cls.__dict__[name]))
 
+    @engine_log.reported  # a stack config the profiles refuse fails the first call, in one line too
     def configure(self, req: ConfigureRequest) -> None:
         profiles.set_stack_config(getattr(req.config, "_props", {}) or {})
 

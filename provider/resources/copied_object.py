@@ -115,7 +115,10 @@ class CopiedObjectProvider(Provider):
     # --- create / update -----------------------------------------------------------------------------------
     def create(self, props: dict[str, Any]) -> CreateResult:
         args = CopiedObjectArgs.from_props(props)
-        outs = self._adopt(args, props) if args.adopt_existing else None
+        try:
+            outs = self._adopt(args, props) if args.adopt_existing else None
+        except ObjectCopyError as e:
+            raise Exception(f"CopiedObject {args.source} -> {args.destination}: adopting: {e}") from None
         if outs is None:
             outs = self._copy(args, props, overwrite=args.overwrite)
         return CreateResult(args.destination, outs)
