@@ -69,7 +69,10 @@ class CopiedObject:
     # --- create / update -------------------------------------------------------------------------------------
     def create(self, inputs: Mapping[str, Any], ctx: Context) -> Applied:
         args = Args.from_props(inputs)
-        outs = _adopt(args) if args.adopt_existing else None
+        try:
+            outs = _adopt(args) if args.adopt_existing else None
+        except ObjectCopyError as e:
+            raise within(e, f"CopiedObject {args.source} -> {args.destination}: adopting") from None
         if outs is None:
             outs = _copy(args, inputs, overwrite=args.overwrite, ctx=ctx)
         return Applied(args.destination, outs)
