@@ -75,6 +75,9 @@ class EpmEmulator:
         self.jobs: list[dict[str, Any]] = []            # {id, operation, user, request, status, details, polls}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self._fault: tuple[int, str] | None = None
+        # Required parameters let through, for tests of state an older release wrote (v0.1.0 sent no fileName,
+        # which a server following the page refuses): empty, the emulator is as strict as the page.
+        self.not_required: set[str] = set()
         self._ids = itertools.count(1502357937045)
         self._lock = threading.RLock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -132,7 +135,8 @@ class EpmEmulator:
     def trigger(self, operation: str, body: Any, user: str) -> dict[str, Any]:
         if not isinstance(body, dict):
             return {"status": 1, "details": "Invalid request payload: a JSON object is expected."}
-        missing = [n for n in REQUIRED[operation] if not isinstance(body.get(n), str) or not body[n].strip()]
+        missing = [n for n in REQUIRED[operation] if n not in self.not_required
+                   and (not isinstance(body.get(n), str) or not body[n].strip())]
         if missing:
             return {"status": 4, "details": f"Invalid parameter: missing required parameter(s): {', '.join(missing)}"}
         unknown = sorted(set(body) - set(REQUIRED[operation]))
@@ -190,7 +194,8 @@ class EpmEmulator:
         if data is None:
             return 1, f"EPMLCM-14005: Object '{obj}' not found in bucket '{bucket}' (namespace '{namespace}')."
         # ASSUMPTION: "*.zip" is a snapshot, extracted as LCM and listed without the ".zip".
-        name = body["fileName"].strip()
+        # Without fileName (let through by not_required only), the file takes the object's name, as v0.1.0 assumed.
+        name = (body.get("fileName") or _basename(obj)).strip()
         if name.lower().endswith(".zip"):
             self.add_file(name[:-4], data, type="LCM")
             job["file"] = name[:-4]
