@@ -82,7 +82,7 @@ class LocalStore:
     # if-none-match: a hard link, which fails when the destination exists. Parts (streamed downloads) are written
     # at their offsets into one temp file, renamed into place when complete.
     # A file is checked when it is opened, not while it is read: no pin holds on its own.
-    capabilities = Capabilities(multipart_upload=True, pin_enforced=frozenset())
+    capabilities = Capabilities(multipart_upload=True, list_uploads=True, pin_enforced=frozenset())
     limits = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000)
 
     def __init__(self, profile: profiles.Profile):

@@ -32,7 +32,8 @@ DIALECT = Dialect("oss", "x-oss-", directive={"COPY": "COPY", "REPLACE": "REPLAC
 # A failed if-none-match or if-modified-since on a copy answers 304, the others 412 (seed 001): both mean nothing
 # was copied.
 CAPABILITIES = Capabilities(versioning=True, tagging=True, acl=True, storage_class=True, sse=True,
-                            multipart_copy=True, multipart_upload=True, dest_guard_needs_unversioned_bucket=True)
+                            multipart_copy=True, multipart_upload=True, list_uploads=True,
+                            dest_guard_needs_unversioned_bucket=True)
 # CopyObject up to 1 GB (the docs disagree; 1 GB is the safe rule), parts of 100 KB to 5 GB, 10,000 parts.
 LIMITS = Limits(max_single_copy=1 * GiB, multipart_cutoff=64 * MiB, min_part=100 * KiB, max_part=5 * GiB,
                 max_parts=10_000)
