@@ -292,7 +292,7 @@ class LocalStore:
             os.fsync(out.fileno())
         return h.hexdigest(), written
 
-    # --- parts: a streamed download written at offsets (MultipartStore) ------------------------------------------
+    # --- parts: a streamed download written at offsets (Multipart) ----------------------------------
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
         refuse_unsupported(options, self.capabilities, dst)
         with os_errors(dst, "write"):

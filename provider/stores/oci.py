@@ -33,7 +33,8 @@ from .common import StreamingBody, content_headers, parse_http_date, parse_iso_d
 # destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies. Storage
 # tiers: Standard, InfrequentAccess, Archive.
 CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True,
-                            list_uploads=True, storage_class=True, dest_if_match=True, pin_enforced=frozenset({"copy", "read"}))
+                            list_uploads=True, storage_class=True, dest_if_match=True,
+                            pin_enforced=frozenset({"copy", "read"}))
 # CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
 LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000)
 COPY_TIMEOUT = 3600.0

@@ -310,7 +310,7 @@ class S3Family:
             require_etag(self, url, if_match, version_id)
         self._send("DELETE", url.bucket, url.key, self._version_query(version_id), context=f"DELETE {url}")
 
-    # --- multipart (MultipartStore) -------------------------------------------------------------------------------
+    # --- multipart (Multipart, PartCopier) -----------------------------------------------------------------------
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
         # Multipart uploads ignore the metadata directive: what the object carries is sent here, in full.
         refuse_unsupported(options, self.capabilities, dst)

@@ -329,7 +329,7 @@ class SwiftStore:
                    context=f"copy the manifest of {src.url} to {dst}")
         return self.head(dst)
 
-    # --- large objects (MultipartStore) -------------------------------------------------------------------------
+    # --- large objects (Multipart, PartCopier) -----------------------------------------------------------------
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
         refuse_unsupported(options, self.capabilities, dst)
         container = dst.bucket + SEGMENTS_SUFFIX

@@ -19,7 +19,7 @@ from ..counting_proxy import CountingProxy
 from .test_multipart import DATA, SMALL
 
 NOT_IMPLEMENTED = (501, b"<Error><Code>NotImplemented</Code><Message>A header you provided implies functionality "
-                        b"that is not implemented</Message></Error>")
+                        + b"that is not implemented</Message></Error>")
 
 
 def test_a_store_implements_what_it_claims(backend, key_prefix):

@@ -10,8 +10,8 @@ import pytest
 
 from pulumi_objectcopy import transfer
 from pulumi_objectcopy.stores import memory
-from pulumi_objectcopy.stores.base import (BadRequest, CannotCopyHere, MiB, NotFound, ObjectInfo, Part, PreconditionFailed,
-                                           SourceConditions, Upload, WriteOptions)
+from pulumi_objectcopy.stores.base import (BadRequest, CannotCopyHere, MiB, NotFound, ObjectInfo, Part,
+                                           PreconditionFailed, SourceConditions, Upload, WriteOptions)
 from pulumi_objectcopy.stores.local import LocalStore
 from pulumi_objectcopy.stores.memory import MemoryStore
 from pulumi_objectcopy.transfer import TransferConfig
