@@ -2,16 +2,16 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta, timezone
-from typing import Callable
 
-from . import multipart, transfer
+from . import transfer
 from .progress import ProgressCounter
 from .stores import open_store
-from .stores.base import (NotFound, ObjectCopyError, ObjectInfo, StoreError, Upload, UsageError, WriteOptions,
-                          same_etag)
+from .stores.base import (UPLOAD_LISTER, NotFound, ObjectCopyError, ObjectInfo, StoreError, Upload, UploadLister,
+                          UsageError, WriteOptions, optional, same_etag)
 from .urls import ObjectURL
 
 
@@ -105,24 +105,28 @@ def copy_prefix(src_prefix: ObjectURL, dst_prefix: ObjectURL, *, options: WriteO
     except BaseException:
         stopping.set()
         pool.shutdown(wait=False, cancel_futures=True)
-        multipart.abort_in_flight()  # uploads and local temp files: their copies stop at their next part or chunk
+        transfer.abort_in_flight()  # uploads and local temp files: their copies stop at their next part or chunk
         pool.shutdown(wait=True)
         raise
     pool.shutdown(wait=True)
     return report
 
 
-def stale_uploads(prefix: ObjectURL, older_than: timedelta, now: datetime | None = None) -> list[Upload]:
-    store = open_store(prefix)
-    if not hasattr(store, "list_uploads"):
+def _upload_lister(prefix: ObjectURL) -> UploadLister:
+    lister = optional(open_store(prefix), UPLOAD_LISTER)
+    if lister is None:
         raise UsageError(f"{prefix.scheme}:// has no multipart uploads to clean up")
+    return lister
+
+
+def stale_uploads(prefix: ObjectURL, older_than: timedelta, now: datetime | None = None) -> list[Upload]:
     cutoff = (now or datetime.now(timezone.utc)) - older_than
-    return [u for u in store.list_uploads(prefix) if u.initiated is None or u.initiated <= cutoff]
+    return [u for u in _upload_lister(prefix).list_uploads(prefix) if u.initiated is None or u.initiated <= cutoff]
 
 
 def abort_uploads(prefix: ObjectURL, uploads: list[Upload]) -> list[tuple[Upload, str | None]]:
     """Abort each upload; (upload, error or None)."""
-    store = open_store(prefix)
+    store = _upload_lister(prefix)
     results = []
     for upload in uploads:
         try:

@@ -110,7 +110,7 @@ class _LiveLine:
 
 class ProgressBar(_LiveLine):
     """`label [#####-----]  42.0%  630.0 MiB/1.5 GiB  212.3 MiB/s  part 3/8  elapsed 0:03  ETA 0:04`. Called as
-    multipart.Progress: (bytes done, bytes total, parts done, parts total)."""
+    transfer.Progress: (bytes done, bytes total, parts done, parts total)."""
 
     def __init__(self, label: str, stream=sys.stderr, width: int = 30, clock: Callable[[], float] = time.monotonic):
         self.label, self.width = label, width
@@ -155,7 +155,7 @@ class ProgressCounter(_LiveLine):
             self.redraw(force=True)
 
     def for_object(self, key: object) -> Callable[[int, int, int, int], None]:
-        """A multipart.Progress for one of the copies."""
+        """A transfer.Progress for one of the copies."""
         def moved(done: int, _total: int, _parts_done: int, _parts_total: int) -> None:
             with self._lock:
                 self._moving[key] = done

@@ -5,7 +5,7 @@ import threading
 from contextlib import contextmanager
 from typing import Iterator
 
-from .. import multipart
+from .. import transfer
 from ..errors import Cancelled, ObjectCopyError
 from .api import Context
 
@@ -21,7 +21,7 @@ def aborted_on_cancel(ctx: Context, doing: str) -> Iterator[None]:
     def watch() -> None:
         while not finished.is_set():
             if ctx.cancelled.wait(0.25):
-                multipart.abort_in_flight()
+                transfer.abort_in_flight()
                 return
 
     watcher = threading.Thread(target=watch, name="objectcopy-cancel", daemon=True)

@@ -25,7 +25,7 @@ import sys
 import threading
 from typing import Callable
 
-from .. import multipart
+from .. import transfer
 
 log = logging.getLogger("pulumi_objectcopy.engine")
 
@@ -77,7 +77,7 @@ def start() -> None:
     register = getattr(threading, "_register_atexit", None)
     if register is not None:
         try:
-            register(lambda: _abandon("the engine is stopping this provider process", multipart.abort_in_flight))
+            register(lambda: _abandon("the engine is stopping this provider process", transfer.abort_in_flight))
         except RuntimeError:  # already shutting down
             pass
     address = engine_address(sys.argv)
@@ -91,7 +91,7 @@ class Watcher:
     uploads in flight and ends the process."""
 
     def __init__(self, address: tuple[str, int], *, refuses: Callable[[tuple[str, int]], bool] = engine_refuses,
-                 abort: Callable[[], list] = multipart.abort_in_flight,
+                 abort: Callable[[], list] = transfer.abort_in_flight,
                  exit_process: Callable[[int], None] = os._exit):
         self.address, self.refuses, self.abort, self.exit_process = address, refuses, abort, exit_process
         self.stopped = threading.Event()  # set by tests to end the loop

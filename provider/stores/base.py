@@ -3,16 +3,22 @@
 A store is a thin adapter over one storage API. What differs between vendors (limits, which copy conditions the
 server honours, how ETags look) is data in `Capabilities` and `Limits`, so transfer code can ask instead of
 assuming (rclone's optional interfaces; its provider quirk tables).
+
+Every store implements `Store`. An optional operation (parts, tags, a manifest copy, a listing of uploads, deleting
+every version, asking a bucket about versioning) is a small protocol of its own, and the store's `Capabilities`
+says which it has: `optional(store, TAG_READER)` is the store as a TagReader, or None. That is the one way to ask.
+A server that refuses a server-side copy it was expected to make says so with CannotCopyHere; transfer then streams.
 """
 from __future__ import annotations
 
 import dataclasses
 import threading
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
-from typing import BinaryIO, Callable, Iterable, Iterator, Mapping, Protocol, runtime_checkable
+from typing import Any, BinaryIO, Generic, Protocol, TypeVar, cast, runtime_checkable
 
-from ..urls import ObjectURL, redact_userinfo
+from ..urls import ObjectURL
 
 GiB = 1024**3
 MiB = 1024**2
@@ -30,10 +36,7 @@ def normalize_etag(etag: str | None) -> str | None:
     """ETags arrive quoted (S3, Swift with RFC-compliant etags, SLO) or bare (plain Swift); compare them bare."""
     if etag is None:
         return None
-    etag = etag.strip()
-    if etag.startswith("W/"):
-        etag = etag[2:]
-    return etag.strip('"') or None
+    return etag.strip().removeprefix("W/").strip('"') or None
 
 
 def etag_key(etag: str | None) -> str | None:
@@ -80,7 +83,7 @@ class ObjectInfo:
             return None
         return etag_key(self.etag)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "url": str(self.url),
             "etag": self.etag,
@@ -104,8 +107,9 @@ class SourceConditions:
     def __bool__(self) -> bool:
         return any(getattr(self, f.name) is not None for f in dataclasses.fields(self))
 
-    def merged(self, **overrides) -> "SourceConditions":
-        return dataclasses.replace(self, **{k: v for k, v in overrides.items() if v is not None})
+    def pinned(self, etag: str | None) -> SourceConditions:
+        """These conditions with the source's ETag as if-match (none seen: as they are), for every read of a copy."""
+        return self if etag is None else dataclasses.replace(self, if_match=etag)
 
     def check(self, info: ObjectInfo) -> None:
         """Evaluate the conditions against a HEAD, the way the servers do, so a failure is named before any write."""
@@ -127,6 +131,9 @@ class SourceConditions:
                 f"not after {self.if_modified_since.isoformat()}")
 
 
+NO_CONDITIONS = SourceConditions()
+
+
 @dataclass(frozen=True)
 class WriteOptions:
     """What the destination object should carry. metadata_directive COPY keeps the source's metadata and content
@@ -145,7 +152,7 @@ class WriteOptions:
     kms_key_id: str | None = None
     dest_if_match: str | None = None  # write only if the destination still has this ETag
 
-    def unsupported(self, caps: "Capabilities") -> list[tuple[str, str]]:
+    def unsupported(self, caps: Capabilities) -> list[tuple[str, str]]:
         """(option, reason) for each option the destination cannot honour, so it fails before any write."""
         wanted = {"tags": self.tags is not None or self.tagging_directive == "REPLACE", "acl": bool(self.acl),
                   "storage_class": bool(self.storage_class),
@@ -183,18 +190,22 @@ class Capabilities:
     dest_if_none_match_on_copy: bool = True
     dest_if_none_match_on_write: bool = True
     # The guard above holds only in a bucket that never had versioning (OSS: x-oss-forbid-overwrite "does not take
-    # effect when versioning is enabled or suspended"): transfer asks the bucket (bucket_versioned) and, where it
+    # effect when versioning is enabled or suspended"): transfer asks the bucket (BucketVersioning) and, where it
     # has versioning, HEADs the destination first.
     dest_guard_needs_unversioned_bucket: bool = False
-    # Multipart: the store can assemble an object from parts it copies server-side from byte ranges of another
-    # of its objects (S3 UploadPartCopy; Swift segments copied with a Range, then an SLO manifest), and from parts
-    # written by the client (streamed copies).
-    multipart_copy: bool = False
-    multipart_upload: bool = False
+    # The optional operations, each a protocol below (OPERATIONS): a store claiming one implements it.
+    # Multipart: the store can assemble an object from parts written by the client (streamed copies), and from
+    # parts it copies server-side from byte ranges of another of its objects (S3 UploadPartCopy; Swift segments
+    # copied with a Range, then an SLO manifest).
+    multipart_upload: bool = False    # Multipart
+    multipart_copy: bool = False      # PartCopier
+    manifest_copy: bool = False       # ManifestCopier: a Swift SLO's manifest alone, sharing its segments
+    list_uploads: bool = False        # UploadLister: uploads in progress, to sweep what a killed copy left
+    delete_all_versions: bool = False  # VersionDeleter: every version and delete marker of one key
     # ListMultipartUploads honours a key prefix (MinIO matches only an exact key: list all, filter here).
     list_uploads_by_prefix: bool = True
     versioning: bool = False
-    tagging: bool = False
+    tagging: bool = False             # TagReader too: a store that takes tags can read them
     acl: bool = False
     storage_class: bool = False
     sse: bool = False
@@ -233,7 +244,7 @@ class Upload:
     """An object being assembled from parts; `upload_id` is the store's handle (S3's UploadId, Swift's segment
     prefix, a local temp file)."""
 
-    url: "ObjectURL"
+    url: ObjectURL
     upload_id: str
     initiated: datetime | None = None
     encryption: str | None = None  # as the store reported it: under KMS a part's ETag is no MD5
@@ -242,12 +253,12 @@ class Upload:
 # --- what this process has open ---------------------------------------------------------------------------------
 # Uploads, and local temp files being written, registered the moment they exist and removed once complete or
 # aborted: when this process's copies are abandoned (the engine stops the provider, a signal ends the command),
-# multipart.abort_in_flight aborts what is still here, so nothing is left behind.
-_open_uploads: dict[int, tuple["MultipartStore", Upload]] = {}
+# transfer.abort_in_flight aborts what is still here, so nothing is left behind.
+_open_uploads: dict[int, tuple[Multipart, Upload]] = {}
 _open_lock = threading.Lock()
 
 
-def upload_opened(store: "MultipartStore", upload: Upload) -> None:
+def upload_opened(store: Multipart, upload: Upload) -> None:
     with _open_lock:
         _open_uploads[id(upload)] = (store, upload)
 
@@ -257,12 +268,31 @@ def upload_closed(upload: Upload) -> None:
         _open_uploads.pop(id(upload), None)
 
 
-def open_uploads() -> list[tuple["MultipartStore", Upload]]:
+def open_uploads() -> list[tuple[Multipart, Upload]]:
     with _open_lock:
         return list(_open_uploads.values())
 
 
 # --- the protocol ---------------------------------------------------------------------------------------------------
+class Readable(Protocol):
+    """An object's bytes being read: a response body, a file, a range of either. The reader closes it."""
+
+    def read(self, n: int = -1) -> bytes: ...
+
+    def close(self) -> None: ...
+
+
+# What a store writes from: bytes, chunks, a stream, or an opener (a zero-argument callable that opens the source
+# afresh, so a retry can send it again from the start).
+Body = bytes | Iterable[bytes] | BinaryIO | Readable | Callable[[], Readable]
+
+
+class Settings(Protocol):
+    """A store's profile, as transfer reads it (multipart_cutoff, part_size, concurrency)."""
+
+    def get(self, key: str, default: Any = None) -> Any: ...
+
+
 @runtime_checkable
 class Store(Protocol):
     """One storage API at one endpoint with one identity. Instances are cheap and hold no sockets; the HTTP layer
@@ -271,10 +301,13 @@ class Store(Protocol):
     capabilities: Capabilities
     limits: Limits
 
-    def identity(self) -> tuple:
+    @property
+    def profile(self) -> Settings | None: ...
+
+    def identity(self) -> tuple[Any, ...]:
         """Two URLs whose stores share an identity can be copied server-side between each other."""
 
-    def location(self, url: ObjectURL) -> tuple:
+    def location(self, url: ObjectURL) -> tuple[Any, ...]:
         """Where the object physically is (endpoint, bucket, key), whatever profile or credentials name it."""
 
     def head(self, url: ObjectURL, *, version_id: str | None = None) -> ObjectInfo: ...
@@ -283,14 +316,15 @@ class Store(Protocol):
 
     def copy(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
              options: WriteOptions, progress: Callable[[float], None] | None = None) -> ObjectInfo:
-        """Server-side copy of `src` (as HEADed) to `dst`; raises CannotCopyHere when it cannot. Stores whose copy
-        runs as a job (OCI) report its percent complete to `progress`."""
+        """Server-side copy of `src` (as HEADed) to `dst`. Raises CannotCopyHere when this copy cannot be made
+        inside the store (the server does not implement it; the copy cannot carry what was asked), and transfer
+        streams it instead. Stores whose copy runs as a job (OCI) report its percent complete to `progress`."""
 
     def open(self, url: ObjectURL, *, conditions: SourceConditions = SourceConditions(),
-             version_id: str | None = None, byte_range: tuple[int, int] | None = None) -> BinaryIO:
+             version_id: str | None = None, byte_range: tuple[int, int] | None = None) -> Readable:
         """A readable stream of the object (or the inclusive byte range). The caller closes it."""
 
-    def write(self, url: ObjectURL, body: Iterable[bytes] | BinaryIO | bytes, size: int, *,
+    def write(self, url: ObjectURL, body: Body, size: int, *,
               options: WriteOptions, source: ObjectInfo | None = None) -> ObjectInfo:
         """Write `size` bytes. With options.overwrite False, fail with PreconditionFailed if the object exists.
         `source` supplies metadata and content headers for a COPY directive."""
@@ -298,27 +332,114 @@ class Store(Protocol):
     def delete(self, url: ObjectURL, *, if_match: str | None = None, version_id: str | None = None) -> None: ...
 
 
+# --- optional operations: each a protocol, claimed by a flag of Capabilities -------------------------------------
 @runtime_checkable
-class MultipartStore(Protocol):
-    """Optional: stores that can assemble an object from parts (see Capabilities.multipart_*). Transfer registers
+class Multipart(Protocol):
+    """An object assembled from parts the client writes (Capabilities.multipart_upload). Transfer registers
     abort_upload as the cleanup the moment start_upload returns, so no upload outlives a failed copy."""
 
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload: ...
 
-    def copy_part(self, upload: Upload, part: Part, src: ObjectInfo, *, conditions: SourceConditions) -> str:
-        """Server-side copy of src's byte range into the part; returns the part's ETag."""
-
-    def upload_part(self, upload: Upload, part: Part, body: Iterable[bytes] | BinaryIO) -> str: ...
+    def upload_part(self, upload: Upload, part: Part, body: Body) -> str: ...
 
     def complete_upload(self, upload: Upload, parts: list[tuple[Part, str]], *, options: WriteOptions,
                         source: ObjectInfo | None) -> ObjectInfo: ...
 
     def abort_upload(self, upload: Upload) -> None: ...
 
+
+@runtime_checkable
+class PartCopier(Multipart, Protocol):
+    """Parts copied server-side from byte ranges of another object of the store (Capabilities.multipart_copy)."""
+
+    def copy_part(self, upload: Upload, part: Part, src: ObjectInfo, *, conditions: SourceConditions) -> str:
+        """Server-side copy of src's byte range into the part; returns the part's ETag."""
+
+
+@runtime_checkable
+class TagReader(Protocol):
+    """An object's tags (Capabilities.tagging), sent again by copies that do not carry them (parts, writes)."""
+
+    def get_tags(self, url: ObjectURL) -> dict[str, str]: ...
+
+
+@runtime_checkable
+class ManifestCopier(Protocol):
+    """A large object's manifest copied alone, sharing its segments (Capabilities.manifest_copy: Swift SLOs)."""
+
+    def copy_manifest(self, src: ObjectInfo, dst: ObjectURL, *, conditions: SourceConditions,
+                      options: WriteOptions) -> ObjectInfo: ...
+
+
+@runtime_checkable
+class UploadLister(Protocol):
+    """The uploads in progress under a prefix, and their abort (Capabilities.list_uploads)."""
+
     def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]: ...
 
+    def abort_upload(self, upload: Upload) -> None: ...
 
-def require_etag(store: "Store", url: ObjectURL, if_match: str, version_id: str | None = None) -> ObjectInfo:
+
+@runtime_checkable
+class VersionDeleter(Protocol):
+    """Every version and delete marker of one key (Capabilities.delete_all_versions)."""
+
+    def delete_all_versions(self, url: ObjectURL) -> None: ...
+
+
+@runtime_checkable
+class BucketVersioning(Protocol):
+    """Whether a bucket has (or had) versioning (Capabilities.dest_guard_needs_unversioned_bucket: the store's
+    no-overwrite guard holds only without it)."""
+
+    def bucket_versioned(self, url: ObjectURL) -> bool: ...
+
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class Operation(Generic[T]):
+    """One optional operation: the Capabilities flag that claims it, and the protocol a claiming store implements."""
+
+    flag: str
+    protocol: type[Any]
+
+    def claimed(self, caps: Capabilities) -> bool:
+        return bool(getattr(caps, self.flag))
+
+
+MULTIPART: Operation[Multipart] = Operation("multipart_upload", Multipart)
+PART_COPIER: Operation[PartCopier] = Operation("multipart_copy", PartCopier)
+TAG_READER: Operation[TagReader] = Operation("tagging", TagReader)
+MANIFEST_COPIER: Operation[ManifestCopier] = Operation("manifest_copy", ManifestCopier)
+UPLOAD_LISTER: Operation[UploadLister] = Operation("list_uploads", UploadLister)
+VERSION_DELETER: Operation[VersionDeleter] = Operation("delete_all_versions", VersionDeleter)
+BUCKET_VERSIONING: Operation[BucketVersioning] = Operation("dest_guard_needs_unversioned_bucket", BucketVersioning)
+OPERATIONS: tuple[Operation[Any], ...] = (MULTIPART, PART_COPIER, TAG_READER, MANIFEST_COPIER, UPLOAD_LISTER,
+                                          VERSION_DELETER, BUCKET_VERSIONING)
+
+
+def optional(store: Store, operation: Operation[T]) -> T | None:
+    """The store as the operation's protocol when its capabilities claim it, else None."""
+    return cast(T, store) if operation.claimed(store.capabilities) else None
+
+
+def required(store: Store, operation: Operation[T]) -> T:
+    """The store as the operation's protocol, for a caller whose plan already relies on the claim."""
+    view = optional(store, operation)
+    if view is None:
+        raise UsageError(f"this store has no {operation.protocol.__name__} ({operation.flag} is not among its "
+                         "capabilities)")
+    return view
+
+
+def unkept_claims(store: object, caps: Capabilities) -> list[str]:
+    """The flags `caps` sets whose operation `store` does not implement: each a store bug (the tests check none)."""
+    return [op.flag for op in OPERATIONS if op.claimed(caps) and not isinstance(store, op.protocol)]
+
+
+def require_etag(store: Store, url: ObjectURL, if_match: str, version_id: str | None = None) -> ObjectInfo:
     """HEAD `url` and refuse, naming both ETags, unless it still has `if_match` (a guarded delete)."""
     current = store.head(url, version_id=version_id)
     if not same_etag(current.etag, if_match):
@@ -326,13 +447,14 @@ def require_etag(store: "Store", url: ObjectURL, if_match: str, version_id: str 
     return current
 
 
-def refuse_unsupported(options: WriteOptions, caps: Capabilities, url) -> None:
+def refuse_unsupported(options: WriteOptions, caps: Capabilities, url: ObjectURL) -> None:
     problems = options.unsupported(caps)
     if problems:
         raise BadRequest(f"{url}: " + "; ".join(f"{name}: {reason}" for name, reason in problems))
 
 
-def resolved_write(options: WriteOptions, source: ObjectInfo | None) -> tuple[dict, str | None, dict]:
+def resolved_write(options: WriteOptions, source: ObjectInfo | None) -> tuple[dict[str, str], str | None,
+                                                                               dict[str, str]]:
     """(metadata, content_type, content headers) the destination gets, applying the metadata directive."""
     if options.metadata_directive == "REPLACE" or source is None:
         return dict(options.metadata), options.content_type, dict(options.headers)

@@ -24,8 +24,8 @@ DIALECT = Dialect("cos", "x-cos-", directive={"COPY": "Copy", "REPLACE": "Replac
 # COS answers 412 to every failed copy-source condition; it has no conditional write on the destination.
 CAPABILITIES = Capabilities(versioning=True, tagging=True, acl=True, storage_class=True, sse=True,
                             sse_algorithms=frozenset({"AES256", "aws:kms"}),  # SSE-COS and SSE-KMS (cos/kms)
-                            multipart_copy=True, multipart_upload=True, dest_if_none_match_on_copy=False,
-                            dest_if_none_match_on_write=False)
+                            multipart_copy=True, multipart_upload=True, list_uploads=True,
+                            dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False)
 # PUT Object - Copy up to 5 GB, parts of 1 MB to 5 GB, 10,000 parts (docs 436/10881, 436/8287, 436/7750); object
 # keys up to 850 bytes in UTF-8 (Object Overview, 436/13324).
 LIMITS = Limits(max_single_copy=5 * GiB, multipart_cutoff=64 * MiB, min_part=1 * MiB, max_part=5 * GiB,

@@ -85,7 +85,7 @@ class LocalStore:
     # if-none-match: a hard link, which fails when the destination exists. Parts (streamed downloads) are written
     # at their offsets into one temp file, renamed into place when complete.
     # A file is checked when it is opened, not while it is read: no pin holds on its own.
-    capabilities = Capabilities(multipart_upload=True, pin_enforced=frozenset())
+    capabilities = Capabilities(multipart_upload=True, list_uploads=True, pin_enforced=frozenset())
     limits = LIMITS
 
     def __init__(self, profile: profiles.Profile):
@@ -295,7 +295,7 @@ class LocalStore:
             os.fsync(out.fileno())
         return h.hexdigest(), written
 
-    # --- parts: a streamed download written at offsets (MultipartStore) ------------------------------------------
+    # --- parts: a streamed download written at offsets (Multipart) ----------------------------------
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
         refuse_unsupported(options, self.capabilities, dst)
         with os_errors(dst, "write"):

@@ -33,7 +33,8 @@ from .common import StreamingBody, content_headers, parse_http_date, parse_iso_d
 # destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies. Storage
 # tiers: Standard, InfrequentAccess, Archive.
 CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True,
-                            storage_class=True, dest_if_match=True, pin_enforced=frozenset({"copy", "read"}))
+                            list_uploads=True, storage_class=True, dest_if_match=True,
+                            pin_enforced=frozenset({"copy", "read"}))
 # CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
 # Object names: up to 1,024 bytes in UTF-8 (Object Names).
 LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000,
@@ -389,9 +390,6 @@ class OciStore:
         if not upload_id or not isinstance(upload_id, str):
             raise without(resp, "an uploadId", what)
         return Upload(dst, upload_id)
-
-    def copy_part(self, upload: Upload, part: Part, src: ObjectInfo, *, conditions: SourceConditions) -> str:
-        raise BadRequest("OCI has no part copy: CopyObject copies any size in the service")
 
     def upload_part(self, upload: Upload, part: Part, body) -> str:
         query = f"uploadId={quote(upload.upload_id, safe='')}&uploadPartNum={part.number}"

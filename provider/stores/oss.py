@@ -34,7 +34,8 @@ DIALECT = Dialect("oss", "x-oss-", directive={"COPY": "COPY", "REPLACE": "REPLAC
 # itself.
 CAPABILITIES = Capabilities(versioning=True, tagging=True, acl=True, storage_class=True, sse=True,
                             sse_algorithms=frozenset({"AES256", "aws:kms", "aws:kms:dsse", "SM4"}),
-                            multipart_copy=True, multipart_upload=True, dest_guard_needs_unversioned_bucket=True)
+                            multipart_copy=True, multipart_upload=True, list_uploads=True,
+                            dest_guard_needs_unversioned_bucket=True)
 # CopyObject up to 1 GB (the docs disagree; 1 GB is the safe rule), parts of 100 KB to 5 GB, 10,000 parts; object
 # names of 1 to 1,023 bytes in UTF-8 (Object naming conventions).
 LIMITS = Limits(max_single_copy=1 * GiB, multipart_cutoff=64 * MiB, min_part=100 * KiB, max_part=5 * GiB,

@@ -26,12 +26,12 @@ DIALECT = Dialect("s3", "x-amz-", directive={"COPY": "COPY", "REPLACE": "REPLACE
 # checks copy-source-if-match against Swift's own MD5, never the `-N` ETag it reports for multipart objects,
 # applies if-none-match on a copy to the source, and has no tagging (501).
 _S3 = dict(versioning=True, tagging=True, acl=True, storage_class=True, sse=True, multipart_copy=True,
-           multipart_upload=True)
+           multipart_upload=True, list_uploads=True, delete_all_versions=True)
 PROVIDERS: dict[str, Capabilities] = {
     "aws": Capabilities(**_S3),
     "minio": Capabilities(**_S3, dest_if_none_match_on_copy=False, list_uploads_by_prefix=False),
     "swift": Capabilities(copy_if_match_multipart_etag=False, dest_if_none_match_on_copy=False, versioning=True,
-                          multipart_copy=True, multipart_upload=True),
+                          multipart_copy=True, multipart_upload=True, list_uploads=True, delete_all_versions=True),
     # An unknown server may ignore copy-source conditions (moto and Ceph do, on UploadPartCopy above all).
     "other": Capabilities(**_S3, dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False,
                           pin_enforced=frozenset({"read"})),

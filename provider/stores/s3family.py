@@ -8,6 +8,7 @@ oss.py) supply endpoint and credential resolution, the signer and the addressing
 from __future__ import annotations
 
 import hashlib
+from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 from typing import Callable, Iterator, Mapping
@@ -21,9 +22,9 @@ from .. import profiles
 from ..answers import answer_summary, etag_header, header_int, without, xml_body
 from ..http import Request, transport
 from ..urls import ObjectURL
-from .base import (BadAnswer, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed, SourceConditions,
-                   Upload,
-                   WriteOptions, normalize_etag, refuse_unsupported, require_etag, resolved_write, same_etag)
+from .base import (BadAnswer, CannotCopyHere, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
+                   SourceConditions, StoreError, Upload, WriteOptions, normalize_etag, refuse_unsupported, require_etag,
+                   resolved_write, same_etag)
 from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
 
 _GET_CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
@@ -82,6 +83,19 @@ def composite_etag(part_etags: list[str]) -> str | None:
     except ValueError:
         return None
     return f"{hashlib.md5(joined).hexdigest()}-{len(part_etags)}"
+
+
+@contextmanager
+def _refused_copy() -> Iterator[None]:
+    """A server that does not implement a server-side copy (CopyObject, UploadPartCopy: some S3-compatible servers
+    answer 501 NotImplemented) refuses the copy, not the object: CannotCopyHere, and transfer streams it instead."""
+    try:
+        yield
+    except StoreError as e:
+        if e.code != "NotImplemented" and e.status != 501:
+            raise
+        raise CannotCopyHere(f"{e} (the server does not copy inside itself)", status=e.status, code=e.code,
+                             request_id=e.request_id) from None
 
 
 def _xml_int(item, name: str, what: str) -> int:
@@ -236,7 +250,8 @@ class S3Family:
         headers.update(self._no_overwrite_headers(options, copy=True))
         headers.update(self._object_headers(options, copy=True))
         what = f"copy {src.url} to {dst}"
-        resp = self._send("PUT", dst.bucket, dst.key, headers=headers, error_in_200=True, context=what)
+        with _refused_copy():
+            resp = self._send("PUT", dst.bucket, dst.key, headers=headers, error_in_200=True, context=what)
         root = xml_body(resp, what, "CopyObjectResult")
         etag = normalize_etag(root.findtext("{*}ETag") or resp.headers.get("ETag"))
         if not etag:
@@ -295,7 +310,7 @@ class S3Family:
             require_etag(self, url, if_match, version_id)
         self._send("DELETE", url.bucket, url.key, self._version_query(version_id), context=f"DELETE {url}")
 
-    # --- multipart (MultipartStore) -------------------------------------------------------------------------------
+    # --- multipart (Multipart, PartCopier) -----------------------------------------------------------------------
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
         # Multipart uploads ignore the metadata directive: what the object carries is sent here, in full.
         refuse_unsupported(options, self.capabilities, dst)
@@ -318,8 +333,9 @@ class S3Family:
         headers = self._copy_source_headers(src, conditions)
         headers[self.dialect.h("copy-source-range")] = f"bytes={part.start}-{part.end}"
         what = f"copy part {part.number} of {src.url} to {upload.url}"
-        resp = self._send("PUT", upload.url.bucket, upload.url.key, self._part_query(upload, part), headers=headers,
-                          error_in_200=True, context=what)
+        with _refused_copy():
+            resp = self._send("PUT", upload.url.bucket, upload.url.key, self._part_query(upload, part),
+                              headers=headers, error_in_200=True, context=what)
         etag = normalize_etag(xml_body(resp, what, "CopyPartResult").findtext("{*}ETag") or resp.headers.get("ETag"))
         if not etag:
             raise without(resp, "an ETag", what)

@@ -31,8 +31,9 @@ from .common import StreamingBody, content_headers, http_date, parse_http_date, 
 # The proxy itself refuses an if-none-match other than * on a PUT, so that condition is checked by a HEAD.
 # Large objects: segments are copied server-side (X-Copy-From honours Range) or uploaded into
 # `<container>_segments/<key>/<id>/`, then joined by an SLO manifest.
+# A Swift upload is a set of segments, listed nowhere as an upload in progress: no UploadLister.
 CAPABILITIES = Capabilities(dest_if_none_match_on_copy=False, versioning=False, multipart_copy=True,
-                            multipart_upload=True,
+                            multipart_upload=True, manifest_copy=True,
                             copy_conditions=frozenset({"if_match", "if_modified_since", "if_unmodified_since"}))
 SEGMENTS_SUFFIX = "_segments"
 # max_key: Swift's max_object_name_length, 1,024 bytes unless the cluster's swift.conf says otherwise.
@@ -329,7 +330,7 @@ class SwiftStore:
                    context=f"copy the manifest of {src.url} to {dst}")
         return self.head(dst)
 
-    # --- large objects (MultipartStore) -------------------------------------------------------------------------
+    # --- large objects (Multipart, PartCopier) -----------------------------------------------------------------
     def start_upload(self, dst: ObjectURL, *, options: WriteOptions, source: ObjectInfo | None) -> Upload:
         refuse_unsupported(options, self.capabilities, dst)
         container = dst.bucket + SEGMENTS_SUFFIX
@@ -368,9 +369,6 @@ class SwiftStore:
         container, _, prefix = upload.upload_id.partition("/")
         for segment in self.list(ObjectURL("swift", container, prefix + "/", self.profile.name)):
             self._send("DELETE", self._path(container, segment.url.key), context=f"delete segment {segment.url}")
-
-    def list_uploads(self, prefix: ObjectURL) -> Iterator[Upload]:
-        return iter(())  # a Swift upload is a set of segments; what is unreferenced is not tracked here
 
 
 def _domain(profile: profiles.Profile, whose: str) -> dict[str, str]:

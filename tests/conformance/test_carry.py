@@ -9,8 +9,7 @@ import json
 import pytest
 
 from pulumi_objectcopy import transfer
-from pulumi_objectcopy.stores.base import MiB, WriteOptions
-from pulumi_objectcopy.stores.local import LocalStore
+from pulumi_objectcopy.stores.base import MiB
 from pulumi_objectcopy.transfer import TransferConfig
 from pulumi_objectcopy.urls import parse
 
@@ -32,65 +31,13 @@ NO_PART_COPY = {"local": "a local file is copied in one pass; there are no part 
 
 def put_source(backend, key: str, data: bytes) -> None:
     """The source, with every attribute set through the vendor's client."""
-    c, tags = backend.client, "&".join(f"{k}={v}" for k, v in TAGS.items())
-    if backend.scheme == "s3":
-        extra = {} if backend.name in TAGLESS else {"Tagging": tags}
-        c.put_object(Bucket=backend.bucket, Key=key, Body=data, ContentType=CONTENT_TYPE, Metadata=METADATA,
-                     CacheControl=HEADERS["Cache-Control"], ContentDisposition=HEADERS["Content-Disposition"],
-                     ContentEncoding=HEADERS["Content-Encoding"], **extra)
-    elif backend.scheme == "cos":
-        c.put_object(Bucket=backend.bucket, Key=key, Body=data, ContentType=CONTENT_TYPE, Tagging=tags,
-                     Metadata={f"x-cos-meta-{k}": v for k, v in METADATA.items()},
-                     CacheControl=HEADERS["Cache-Control"], ContentDisposition=HEADERS["Content-Disposition"],
-                     ContentEncoding=HEADERS["Content-Encoding"])
-    elif backend.scheme == "oss":
-        c.put_object(key, data, headers={"Content-Type": CONTENT_TYPE, **HEADERS, "x-oss-tagging": tags,
-                                         **{f"x-oss-meta-{k}": v for k, v in METADATA.items()}})
-    elif backend.scheme == "swift":
-        c.put_object(backend.bucket, key, data, content_type=CONTENT_TYPE,
-                     headers={**HEADERS, **{f"X-Object-Meta-{k}": v for k, v in METADATA.items()}})
-    elif backend.scheme == "oci":
-        c.put_object(backend.bucket.split("/")[1], key, data, content_type=CONTENT_TYPE, metadata=METADATA,
-                     headers={k.lower(): v for k, v in HEADERS.items()})
-    else:  # local files keep these in an extended attribute of this tool's own: there is no other client
-        url = parse(backend.url(key))
-        LocalStore(None).write(url, data, len(data), options=WriteOptions(
-            metadata_directive="REPLACE", metadata=METADATA, content_type=CONTENT_TYPE, headers=HEADERS))
+    backend.put_carrying(key, data, content_type=CONTENT_TYPE, headers=HEADERS, metadata=METADATA,
+                         tags=None if backend.name in TAGLESS else TAGS)
 
 
 def read_back(backend, key: str) -> dict:
     """{'content_type', 'headers', 'metadata', 'tags'} as the vendor's client reports them."""
-    c, tags = backend.client, None
-    if backend.scheme == "s3":
-        h = c.head_object(Bucket=backend.bucket, Key=key)
-        got = {"content_type": h.get("ContentType"), "metadata": h.get("Metadata", {}),
-               "headers": {"Cache-Control": h.get("CacheControl"), "Content-Disposition": h.get("ContentDisposition"),
-                           "Content-Encoding": h.get("ContentEncoding")}}
-        if backend.name not in TAGLESS:
-            tags = {t["Key"]: t["Value"] for t in c.get_object_tagging(Bucket=backend.bucket, Key=key)["TagSet"]}
-        return {**got, "tags": tags}
-    if backend.scheme == "oci":
-        o = c.get_object(backend.bucket.split("/")[1], key)
-        return {"content_type": o["contentType"], "metadata": o["metadata"], "tags": None,
-                "headers": {name: o["headers"].get(name.lower()) for name in HEADERS}}
-    if backend.scheme == "file":
-        info = LocalStore(None).head(parse(backend.url(key)))
-        return {"content_type": info.content_type, "metadata": dict(info.metadata), "tags": None,
-                "headers": {name: info.headers.get(name) for name in HEADERS}}
-    if backend.scheme == "cos":
-        raw = c.head_object(Bucket=backend.bucket, Key=key)
-        tagged = c.get_object_tagging(Bucket=backend.bucket, Key=key).get("TagSet", {}).get("Tag", [])
-        tags = {t["Key"]: t["Value"] for t in tagged}
-    elif backend.scheme == "oss":
-        raw = c.head_object(key).headers
-        tags = dict(c.get_object_tagging(key).tag_set.tagging_rule)
-    else:
-        raw = c.head_object(backend.bucket, key)
-    h = {k.lower(): v for k, v in raw.items()}
-    meta = {"cos": "x-cos-meta-", "oss": "x-oss-meta-", "swift": "x-object-meta-"}[backend.scheme]
-    return {"content_type": h.get("content-type"), "tags": tags,
-            "metadata": {k[len(meta):]: v for k, v in h.items() if k.startswith(meta)},
-            "headers": {name: h.get(name.lower()) for name in HEADERS}}
+    return backend.read_carried(key, list(HEADERS))
 
 
 def _slo_source(swift, key: str) -> None:

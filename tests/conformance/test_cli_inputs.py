@@ -2,7 +2,6 @@
 wrote it, exit 2, and nothing sent or written; the same rules as CopiedObject's preview."""
 from __future__ import annotations
 
-import json
 import os
 import shutil
 import subprocess

@@ -22,21 +22,7 @@ DATA = b"".join(hashlib.sha256(str(i).encode()).digest() for i in range(400_000)
 
 
 def _uploads_left(backend, key_prefix: str) -> list:
-    if backend.scheme == "s3":  # no Prefix: MinIO matches it only against an exact key
-        uploads = backend.client.list_multipart_uploads(Bucket=backend.bucket).get("Uploads", [])
-        return [u for u in uploads if u["Key"].startswith(key_prefix)]
-    if backend.scheme == "swift":
-        _, listing = backend.client.get_container(backend.bucket + "_segments", prefix=key_prefix)
-        return listing
-    if backend.scheme == "cos":
-        uploads = backend.client.list_multipart_uploads(Bucket=backend.bucket).get("Upload", [])
-        return [u for u in uploads if u["Key"].startswith(key_prefix)]
-    if backend.scheme == "oci":  # the service's own listing of uploads in progress
-        prefix = parse(backend.url(key_prefix), allow_prefix=True)
-        return list(open_store(prefix).list_uploads(prefix))
-    if backend.scheme == "oss":
-        return [u for u in backend.client.list_multipart_uploads().upload_list if u.key.startswith(key_prefix)]
-    return [p for p in backend.root.rglob(".objectcopy-tmp-*")]
+    return backend.uploads_left(key_prefix)
 
 
 @pytest.mark.parametrize("name", ["minio", "swift-s3", "swift", "cos", "oss"])

@@ -126,6 +126,8 @@ def test_cancel_aborts_a_copy_in_parts_and_leaves_nothing():
     from pulumi_objectcopy.stores.base import WriteOptions
     from pulumi_objectcopy.urls import parse
     store = memory.MemoryStore(None)
+    memory.create_bucket("golden")
+    memory.create_bucket("env")
     size = 80 * 1024 * 1024
     store.write(parse("mem://golden/big.bin"), b"x" * size, size, options=WriteOptions())
     ctx = Context()

@@ -73,19 +73,7 @@ def oci_profile(proxy) -> dict:
 
 def uploads_left(backend, prefix: str) -> list:
     """Multipart uploads under `prefix` (S3: ListMultipartUploads; Swift: the segments container's listing)."""
-    if backend.scheme == "s3":  # no Prefix: MinIO matches it only against an exact key
-        uploads = backend.client.list_multipart_uploads(Bucket=backend.bucket).get("Uploads", [])
-        return [u for u in uploads if u["Key"].startswith(prefix)]
-    if backend.scheme == "swift":
-        import swiftclient
-        try:
-            _, listing = backend.client.get_container(backend.bucket + "_segments", prefix=prefix)
-        except swiftclient.ClientException as e:
-            if e.http_status == 404:
-                return []
-            raise
-        return listing
-    raise ValueError(backend.scheme)
+    return backend.uploads_left(prefix)
 
 
 __all__ = ["DATA", "MINIO_ENDPOINT", "PART2", "SMALL", "SWIFT_ENDPOINT", "TRANSIENT", "clear_error",

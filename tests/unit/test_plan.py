@@ -1,6 +1,7 @@
 import pytest
 
-from pulumi_objectcopy.multipart import STREAM_MAX_PART, STREAM_THRESHOLD, plan
+from pulumi_objectcopy.transfer.plan import STREAM_MAX_PART, STREAM_THRESHOLD
+from pulumi_objectcopy.transfer.plan import plan_parts as plan
 from pulumi_objectcopy.stores.base import BadRequest, GiB, Limits, MiB, UsageError
 
 S3 = Limits()  # 5 GiB single copy, parts of 5 MiB to 5 GiB, 10,000 parts
