@@ -153,7 +153,7 @@ def test_replace_with_nothing_given_is_refused_not_invented(backends, key_prefix
 def test_destination_if_match_is_refused_where_a_store_cannot_check_it(backends, key_prefix):
     minio = backends("minio")
     minio.put(key_prefix + "src", b"x")
-    with pytest.raises(BadRequest, match="dest_if_match is not supported"):
+    with pytest.raises(BadRequest, match="dest_if_match: not supported"):
         transfer.copy_object(parse(minio.url(key_prefix + "src")), parse(minio.url(key_prefix + "dst")),
                              options=WriteOptions(dest_if_match="abc"))
     assert not minio.exists(key_prefix + "dst")
