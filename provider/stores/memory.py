@@ -2,6 +2,10 @@
 process, with S3's rules, so the transfer planner, its executors and every resource's decisions are tested in
 milliseconds without a server. Buckets exist on first write. Objects live as long as the process: a test's, or a
 one-off `objectcopy` run's (useful only to try the command).
+
+The store is this one module: its declaration (STORE) and its code. The registry imports it whenever a URL is
+parsed, so it imports nothing costly at load time (the body reader, which brings in requests, is imported where it
+is used).
 """
 from __future__ import annotations
 
@@ -11,13 +15,17 @@ import itertools
 import threading
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import BinaryIO, Callable, Iterator
+from typing import TYPE_CHECKING, BinaryIO, Callable, Iterator
 
-from .. import profiles
 from ..urls import ObjectURL
 from .base import (BadRequest, Capabilities, Limits, MiB, NotFound, ObjectInfo, Part, PreconditionFailed,
                    SourceConditions, Upload, WriteOptions, refuse_unsupported, require_etag, resolved_write)
-from .common import CHUNK, open_body
+from .store_type import StoreType, URLShape
+
+if TYPE_CHECKING:
+    from ..profiles import Profile
+
+STORE = StoreType(scheme="mem", url=URLShape("bucket", "mem://bucket/key"), implementation=__name__)
 
 CAPABILITIES = Capabilities(multipart_copy=True, multipart_upload=True, versioning=True, tagging=True, acl=True,
                             storage_class=True, sse=True)
@@ -66,7 +74,7 @@ class MemoryStore:
     capabilities = CAPABILITIES
     limits = LIMITS
 
-    def __init__(self, profile: profiles.Profile):
+    def __init__(self, profile: Profile):
         self.profile = profile
 
     def identity(self) -> tuple:
@@ -231,6 +239,7 @@ def _exists(url: ObjectURL) -> bool:
 def _read_all(body) -> bytes:
     if isinstance(body, (bytes, bytearray)):
         return bytes(body)
+    from .common import CHUNK, open_body
     stream = open_body(body)
     try:
         if hasattr(stream, "read"):
@@ -241,5 +250,5 @@ def _read_all(body) -> bytes:
             stream.close()
 
 
-def from_profile(profile: profiles.Profile) -> MemoryStore:
+def from_profile(profile: Profile) -> MemoryStore:
     return MemoryStore(profile)
