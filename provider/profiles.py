@@ -33,7 +33,7 @@ from .stores import STORE_MODULES, store_type, store_types
 from .urls import ObjectURL
 
 if TYPE_CHECKING:
-    from .stores.store_type import FieldKind
+    from .stores.store_type import FieldKind, StoreType
 
 _stack_lock = threading.Lock()
 _stack_profiles: dict[str, dict] = {}
@@ -172,7 +172,7 @@ def check_profile(settings: Mapping[str, Any], scheme: str | None = None, *, nam
     problems = profile_problems(settings, scheme)
     if problems:
         raise ConfigError(f"{where}: profile {name!r}: " + "; ".join(f"{key}: {problem}" for key, problem in problems))
-    fields = _fields(_scheme_of(settings, scheme))[0]
+    fields = profile_fields(_scheme_of(settings, scheme))
     return {key: parse_size(value) if fields[key] == "size" else value for key, value in settings.items()}
 
 
@@ -181,7 +181,7 @@ def profile_problems(settings: Mapping[str, Any], scheme: str | None = None) -> 
     wrong type. The store is `scheme`'s, else the one the profile's own `scheme` field names; with neither, a field
     any store takes is let through (it is checked again against the URL's scheme when the profile is used)."""
     scheme = _scheme_of(settings, scheme)
-    fields, plaintext = _fields(scheme)
+    fields, plaintext = profile_fields(scheme), plaintext_secrets(scheme)
     problems = []
     for name, value in settings.items():
         if name in plaintext:
@@ -200,16 +200,29 @@ def _scheme_of(settings: Mapping[str, Any], scheme: str | None) -> str | None:
     return scheme if scheme is not None else own if isinstance(own, str) and own in STORE_MODULES else None
 
 
-def _fields(scheme: str | None) -> tuple[Mapping[str, FieldKind], Mapping[str, str]]:
-    """The fields a profile for `scheme` takes (what each holds) and those refused as plain-text secrets (-> the
-    field to use instead); for no scheme, every store's."""
-    declared = [store_type(scheme)] if scheme is not None else list(store_types().values())
-    fields: dict[str, FieldKind] = {}
-    plaintext: dict[str, str] = {}
-    for store in declared:
-        fields.update(store.fields)
-        plaintext.update(store.plaintext_secrets)
-    return fields, plaintext
+def profile_fields(scheme: str | None = None) -> dict[str, FieldKind]:
+    """The fields a profile for `scheme` takes, each with what it holds ("text", "url", "bool", "size", "count",
+    "seconds"); for no scheme, every store's."""
+    return {name: kind for store in _declared(scheme) for name, kind in store.fields.items()}
+
+
+def plaintext_secrets(scheme: str | None = None) -> dict[str, str]:
+    """The fields refused because they would hold a secret in plain text -> the field to use instead; for no scheme,
+    every store's."""
+    return {name: instead for store in _declared(scheme) for name, instead in store.plaintext_secrets.items()}
+
+
+def _declared(scheme: str | None) -> list[StoreType]:
+    return [store_type(scheme)] if scheme is not None else list(store_types().values())
+
+
+def __getattr__(name: str) -> object:
+    # The lists this module once kept for every store alike, as every store's fields now say
+    if name == "KNOWN_FIELDS":
+        return frozenset(profile_fields())
+    if name == "PLAINTEXT_SECRETS":
+        return plaintext_secrets()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def _value_problem(field: str, kind: FieldKind, value: Any, scheme: str | None) -> str | None:

@@ -96,6 +96,10 @@ def test_profile_problems_checks_one_profiles_settings_for_a_scheme():
     assert profiles.check_profile({"part_size": "8MiB"}, "swift", name="p", where="here") == {"part_size": 8 * MiB}
     with pytest.raises(ConfigError, match=r"^here: profile 'p': password: would hold a secret in plain text"):
         profiles.check_profile({"password": "hunter2"}, "swift", name="p", where="here")
+    assert profiles.profile_fields("cos")["single_copy_limit"] == "size" and "auth_url" not in profiles.profile_fields("cos")
+    # every store's, as the Terraform provider's `profiles` block reads them
+    assert {"auth_url", "secret_id_env", "copy_timeout"} <= profiles.KNOWN_FIELDS
+    assert profiles.PLAINTEXT_SECRETS["password"] == "password_env"
 
 
 # --- the declarations ---------------------------------------------------------------------------------------------
