@@ -195,6 +195,22 @@ def cmd_drift(args) -> int:
     return EXIT_OK if statuses <= {drift.IN_SYNC} else EXIT_DRIFT
 
 
+def cmd_terraform_install(args) -> int:
+    from pathlib import Path
+    from .terraform import install
+    mirror = Path(args.mirror).expanduser().resolve()
+    platforms = [install.this_platform()] + [p for p in args.platform or [] if p != install.this_platform()]
+    try:
+        written = install.write_mirror(mirror, platforms)
+    except OSError as e:
+        raise UsageError(f"--mirror: cannot write into {mirror}: {e.strerror}; choose a folder you can write to") \
+            from None
+    for launcher in written:
+        print(f"wrote {launcher}", file=sys.stderr)
+    print(install.cli_config(mirror), end="")
+    return EXIT_OK
+
+
 class _Parser(argparse.ArgumentParser):
     """A usage error is one line, as every other error (and JSON under --json): main prints it."""
 
@@ -287,6 +303,16 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--state", metavar="FILE", help="a file written by `pulumi stack export`")
     dr.add_argument("--json", action="store_true")
     dr.set_defaults(func=cmd_drift)
+
+    tf = sub.add_parser("terraform", parents=[common], help="the Terraform provider")
+    tf_sub = tf.add_subparsers(dest="terraform_command", required=True)
+    tf_install = tf_sub.add_parser("install", parents=[common],
+                                   help="write the provider into a filesystem mirror and print the CLI config to use")
+    tf_install.add_argument("--mirror", required=True, metavar="DIR",
+                            help="the mirror folder (~/.terraform.d/plugins, or any folder)")
+    tf_install.add_argument("--platform", action="append", metavar="OS_ARCH",
+                            help="also for this platform, e.g. darwin_arm64 (repeatable; default: this machine's)")
+    tf_install.set_defaults(func=cmd_terraform_install)
     return parser
 
 

@@ -95,3 +95,10 @@ class BadAnswer(StoreError):
 
 class URLError(UsageError, ValueError):
     """A malformed object URL; the message names the field, the problem and the expected form."""
+
+
+class Cancelled(ObjectCopyError):
+    """The user stopped the work (Ctrl-C, Terraform's StopProvider, an engine that went away): what was in flight
+    was aborted, and nothing half-done was left."""
+
+    exit_code = 130

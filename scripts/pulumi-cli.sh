@@ -17,7 +17,16 @@
 #
 # Bin dir contents: pulumi (built), pulumi-language-python (ours, re-copied whenever it changes),
 # pulumi-language-python-exec and pulumi-resource-pulumi-python (scripts from the sdk/v3 module zip;
-# they are not in the PyPI wheel).
+# they are not in the PyPI wheel). For the provider plugin's YAML and TypeScript programs and its SDKs
+# (frontends.md s.2), also:
+#   pulumi-language-yaml    built from the Go module proxy: pulumi-yaml v1.25.0 against its own pkg/sdk
+#                           v3.206.0 (it does not compile against v3.259.0; the proxy serves no other
+#                           version that does), works with CLI v3.259.0
+#   pulumi-language-nodejs  ours (scripts/pulumi-language-nodejs): the Go host is refused by the proxy at
+#                           every version; runs the program's own @pulumi/pulumi runner, with grpc and stubs
+#                           from @pulumi/pulumi@3.259.0 installed from npm into ../nodejs-host
+#   pulumi-sdkgen           scripts/sdkgen: Pulumi's own code generator (pkg/codegen v3.259.0) for the
+#                           nodejs and go SDKs, since `pulumi package gen-sdk` needs the hosts' generators
 #
 # Environment for an offline `pulumi up` (local file backend, dynamic providers only):
 #   PATH=<bin dir printed by this script>:$PATH
@@ -45,6 +54,10 @@ LDFLAGS="-s -w -X github.com/pulumi/pulumi/sdk/v3/go/common/version.Version=$PUL
 export HOME="${HOME:-/root}"
 SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LANGHOST_SRC="$SCRIPT_DIR/pulumi-language-python"
+NODEHOST_SRC="$SCRIPT_DIR/pulumi-language-nodejs"
+SDKGEN_SRC="$SCRIPT_DIR/sdkgen"
+YAML_MOD=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
+YAML_VERSION=v1.25.0
 CACHE_ROOT="${OBJECTCOPY_CACHE:-$HOME/.cache/objectcopy}"
 PREFIX="$CACHE_ROOT/pulumi-$PULUMI_VERSION"
 BIN_DIR="$PREFIX/bin"
@@ -72,6 +85,59 @@ install_langhost() { # install_langhost <dir>: atomic replace so a running `pulu
     mv -f "$1/.pulumi-language-python.tmp" "$1/pulumi-language-python"
 }
 
+# The extras beside the CLI (header): each current, or rebuilt/re-copied.
+sdkgen_stamp() { cat "$SDKGEN_SRC"/main.go "$SDKGEN_SRC"/go.mod "$SDKGEN_SRC"/go.sum | sha256sum | cut -c1-16; }
+nodehost_modules_ok() {
+    grep -q "\"version\": \"${PULUMI_VERSION#v}\"" "$PREFIX/nodejs-host/node_modules/@pulumi/pulumi/package.json" 2>/dev/null
+}
+extras_current() {
+    local d=$1
+    [ -x "$d/pulumi-language-yaml" ] && cmp -s "$NODEHOST_SRC" "$d/pulumi-language-nodejs" && nodehost_modules_ok &&
+        [ -x "$d/pulumi-sdkgen" ] && [ "$(cat "$d/.sdkgen-stamp" 2>/dev/null)" = "$(sdkgen_stamp)" ]
+}
+use_go() {
+    if ! command -v go >/dev/null 2>&1; then
+        [ -x /usr/local/go/bin/go ] || die "no Go toolchain found (need go >= 1.25.11; install to /usr/local/go)"
+        export PATH="/usr/local/go/bin:$PATH"
+    fi
+    case " ${GOFLAGS:-} " in *" -modcacherw "*) ;; *) export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw -buildvcs=false" ;; esac
+}
+install_extras() { # install_extras <bin dir>
+    local d=$1 t
+    if [ ! -x "$d/pulumi-language-yaml" ]; then
+        use_go
+        t=$(date +%s)
+        rm -rf "$PREFIX/yaml.tmp"
+        GOBIN="$PREFIX/yaml.tmp" go install -trimpath -ldflags "-s -w" "$YAML_MOD@$YAML_VERSION" ||
+            die "building pulumi-language-yaml $YAML_VERSION failed"
+        mv -f "$PREFIX/yaml.tmp/pulumi-language-yaml" "$d/pulumi-language-yaml"
+        rm -rf "$PREFIX/yaml.tmp"
+        log "built pulumi-language-yaml $YAML_VERSION in $(( $(date +%s) - t ))s"
+    fi
+    if ! nodehost_modules_ok; then
+        command -v npm >/dev/null 2>&1 || die "npm not found: the Node.js language host needs node and npm"
+        t=$(date +%s)
+        mkdir -p "$PREFIX/nodejs-host"
+        echo '{"private": true}' >"$PREFIX/nodejs-host/package.json"
+        npm install --prefix "$PREFIX/nodejs-host" --no-audit --no-fund --ignore-scripts --loglevel=error \
+            "@pulumi/pulumi@${PULUMI_VERSION#v}" >&2 || die "npm install @pulumi/pulumi@${PULUMI_VERSION#v} failed"
+        log "installed @pulumi/pulumi ${PULUMI_VERSION#v} for the Node.js language host in $(( $(date +%s) - t ))s"
+    fi
+    if ! cmp -s "$NODEHOST_SRC" "$d/pulumi-language-nodejs"; then
+        install -m 0755 "$NODEHOST_SRC" "$d/.pulumi-language-nodejs.tmp"
+        mv -f "$d/.pulumi-language-nodejs.tmp" "$d/pulumi-language-nodejs"
+    fi
+    if [ ! -x "$d/pulumi-sdkgen" ] || [ "$(cat "$d/.sdkgen-stamp" 2>/dev/null)" != "$(sdkgen_stamp)" ]; then
+        use_go
+        t=$(date +%s)
+        (cd "$SDKGEN_SRC" && go build -trimpath -ldflags "-s -w" -o "$d/.pulumi-sdkgen.tmp" .) ||
+            die "building scripts/sdkgen failed"
+        mv -f "$d/.pulumi-sdkgen.tmp" "$d/pulumi-sdkgen"
+        sdkgen_stamp >"$d/.sdkgen-stamp"
+        log "built pulumi-sdkgen in $(( $(date +%s) - t ))s"
+    fi
+}
+
 case "${1:-install}" in
     install) ;;
     -h|--help) sed -n '2,/^set -euo/p' "$0" | sed '$d'; exit 0 ;;
@@ -91,7 +157,7 @@ if existing=$(command -v pulumi 2>/dev/null); then
 fi
 
 # 2. A previous build in the cache (fast path, no lock).
-if is_complete "$BIN_DIR" && langhost_current "$BIN_DIR"; then
+if is_complete "$BIN_DIR" && langhost_current "$BIN_DIR" && extras_current "$BIN_DIR"; then
     log "cached build is complete ($(elapsed))"
     echo "$BIN_DIR"
     exit 0
@@ -108,6 +174,7 @@ if is_complete "$BIN_DIR"; then
         install_langhost "$BIN_DIR"
         log "updated $BIN_DIR/pulumi-language-python from $LANGHOST_SRC"
     fi
+    install_extras "$BIN_DIR"
     log "cached build is complete ($(elapsed))"
     echo "$BIN_DIR"
     exit 0
@@ -115,16 +182,12 @@ fi
 
 # 3. Build from the Go module proxy in a throw-away wrapper module (pkg/go.mod has
 #    `replace sdk/v3 => ../sdk`, which blocks a plain `go install pkg/v3/cmd/pulumi@v3.259.0`).
-if ! command -v go >/dev/null 2>&1; then
-    [ -x /usr/local/go/bin/go ] || die "no Go toolchain found (need go >= 1.25.11; install to /usr/local/go)"
-    export PATH="/usr/local/go/bin:$PATH"
-fi
+use_go
 log "building pulumi $PULUMI_VERSION with $(go version | cut -d' ' -f3) in $WORK_DIR"
 rm -rf "$WORK_DIR" "$BIN_DIR.tmp"
 mkdir -p "$WORK_DIR" "$BIN_DIR.tmp"
 cd "$WORK_DIR"
-# -modcacherw keeps the module cache deletable with plain rm -rf.
-export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw -buildvcs=false"
+# (use_go: -modcacherw keeps the module cache deletable with plain rm -rf.)
 
 cat > go.mod <<EOF
 module local/pulumi-build
@@ -159,5 +222,6 @@ is_complete "$BIN_DIR.tmp" || die "self-check failed ($BIN_DIR.tmp/pulumi versio
 rm -rf "$BIN_DIR"
 mv "$BIN_DIR.tmp" "$BIN_DIR"
 cd "$PREFIX" && rm -rf "$WORK_DIR"
+install_extras "$BIN_DIR"
 log "done: $BIN_DIR (total $(elapsed))"
 echo "$BIN_DIR"

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Everything a fresh machine needs, idempotent and fast the second time: a venv with the package and its test
-# extras, the test servers (Swift from PyPI + Debian's memcached, MinIO built from the Go module proxy) and the
-# pulumi CLI (built from the Go module proxy). `--no-servers`: the venv only.
+# extras, the test servers (Swift from PyPI + Debian's memcached, MinIO built from the Go module proxy), the
+# pulumi CLI and OpenTofu (built from the Go module proxy; terraform too where the machine lacks it).
+# `--no-servers`: the venv only.
 # Builds are cached outside the repo in ${OBJECTCOPY_CACHE:-$HOME/.cache/objectcopy}.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -25,10 +26,13 @@ if [ ! -f "$stamp" ]; then
   fi
   rm -f .venv/.installed-* && touch "$stamp"
 fi
+# The Terraform provider's gRPC stubs (pip's build makes them too; this keeps an existing venv's up to date)
+.venv/bin/python scripts/tfproto.py
 if [ "${1:-}" != "--no-servers" ]; then
   bash scripts/swift-aio.sh install
   bash scripts/minio.sh install
   bash scripts/keystone.sh install
   bash scripts/pulumi-cli.sh >/dev/null
+  bash scripts/terraform.sh install
 fi
 log "ready in $(( $(date +%s) - start )) s"

@@ -13,12 +13,13 @@ declare -A LANE_DIRS=(
   [fast]="tests/unit tests/core tests/property"
   [stores]="tests/conformance tests/emulators tests/services tests/faults"
   [lifecycle]="tests/lifecycle tests/compat"
-  [frontends]="tests/terraform tests/plugin"
+  [terraform]="tests/terraform"
+  [plugin]="tests/plugin"
   [prefix]="tests/prefix"
 )
 # lane -> budget in seconds on a new 2-core machine (the run's own time is printed at the end of each lane).
-declare -A LANE_BUDGET=([fast]=600 [lint]=300 [stores]=1200 [lifecycle]=1200 [frontends]=1200 [prefix]=900)
-ORDER=(fast stores lifecycle frontends prefix)
+declare -A LANE_BUDGET=([fast]=600 [lint]=300 [stores]=1200 [lifecycle]=1200 [terraform]=1200 [plugin]=1200 [prefix]=900)
+ORDER=(fast stores lifecycle terraform plugin prefix)
 
 lanes=() pytest_args=()
 for arg in "$@"; do  # a lane's name is a lane; anything else is pytest's (`-p no:cacheprovider`, `-k expr`)

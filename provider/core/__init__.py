@@ -9,8 +9,19 @@ from __future__ import annotations
 from importlib import import_module
 from typing import Any, Mapping
 
-from .api import (UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure, Function, ReadResult,
-                  Resource, is_unknown)
+from .api import (
+    UNKNOWN,
+    Applied,
+    Change,
+    CheckResult,
+    Context,
+    DiffResult,
+    Failure,
+    Function,
+    ReadResult,
+    Resource,
+    is_unknown,
+)
 
 # Resource name -> the core module that defines RESOURCE (an object implementing api.Resource). Adding a resource
 # is one module plus one line here.

@@ -12,10 +12,12 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from .. import transfer, urls
+from ..errors import Cancelled
 from ..stores import open_store
 from ..stores.base import NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed, UsageError, same_etag
 from ..urls import parse
 from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure, Props, ReadResult, is_unknown
+from .cancel import aborted_on_cancel
 from .copied_object_schema import COPY_INPUTS, SCHEMA, Args
 from .errors import within
 
@@ -31,7 +33,8 @@ class CopiedObject:
         if failures:
             return CheckResult(inputs, tuple(failures))
         unknown = {k for k, v in inputs.items() if is_unknown(v)}
-        args = Args.from_props(inputs)
+        # Judged as far as it is known: an input still unknown (another resource's output) counts as not given.
+        args = Args.from_props({k: v for k, v in inputs.items() if k not in unknown})
         if "destination" not in unknown:
             failures += _check_destination(args, unknown)
         if "source" not in unknown and not failures:
@@ -66,7 +69,10 @@ class CopiedObject:
     # --- create / update -------------------------------------------------------------------------------------
     def create(self, inputs: Mapping[str, Any], ctx: Context) -> Applied:
         args = Args.from_props(inputs)
-        outs = _adopt(args) if args.adopt_existing else None
+        try:
+            outs = _adopt(args) if args.adopt_existing else None
+        except ObjectCopyError as e:
+            raise within(e, f"CopiedObject {args.source} -> {args.destination}: adopting") from None
         if outs is None:
             outs = _copy(args, inputs, overwrite=args.overwrite, ctx=ctx)
         return Applied(args.destination, outs)
@@ -212,14 +218,18 @@ def _progress(ctx: Context):
 
 def _copy(args: Args, props: Mapping[str, Any], *, overwrite: bool, ctx: Context) -> Props:
     planned = props.get("source_etag") if args.track_source else None
+    doing = f"CopiedObject {args.source} -> {args.destination}"
     try:
-        result = transfer.copy_object(args.source_url, args.destination_url, conditions=args.conditions,
-                                      options=args.write_options(overwrite=overwrite),
-                                      source_version_id=args.source_version_id, planned_source_etag=planned,
-                                      progress=_progress(ctx),
-                                      sweep_stale_uploads=True)  # the destination is this resource's own
+        with aborted_on_cancel(ctx, doing):
+            result = transfer.copy_object(args.source_url, args.destination_url, conditions=args.conditions,
+                                          options=args.write_options(overwrite=overwrite),
+                                          source_version_id=args.source_version_id,
+                                          planned_source_etag=planned, progress=_progress(ctx),
+                                          sweep_stale_uploads=True)  # the destination is this resource's own
+    except Cancelled:
+        raise
     except ObjectCopyError as e:
-        raise within(e, f"CopiedObject {args.source} -> {args.destination}") from None
+        raise within(e, doing) from None
     return _outputs(args, result.source, result.destination, result.method)
 
 

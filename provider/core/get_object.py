@@ -7,14 +7,16 @@ from typing import Any, Mapping
 from .. import transfer
 from ..stores.base import ObjectCopyError, UsageError
 from ..urls import URLError, parse
-from .api import CheckResult, Context, Failure, Props, is_unknown
+from .api import CheckResult, Context, Props
+from .copied_object_schema import object_url
 from .errors import within
 from .schema import INT, STRING, STRING_MAP, FunctionSchema, Prop
 
 SCHEMA = FunctionSchema(
     name="getObject", terraform_name="object",
     description="Reads one object's ETag, size, date, metadata and content type, without copying it.",
-    args=(Prop("url", STRING, "object URL; a profile can be named: s3://PROFILE@bucket/key", required=True),),
+    args=(Prop("url", STRING, "object URL; a profile can be named: s3://PROFILE@bucket/key", required=True,
+               rules=(object_url,)),),
     results=(
         Prop("etag", STRING, "the object's ETag", output=True),
         Prop("size", INT, "its size in bytes", output=True),
@@ -29,14 +31,7 @@ class GetObject:
     schema = SCHEMA
 
     def check(self, args: Mapping[str, Any]) -> CheckResult:
-        url = args.get("url")
-        if is_unknown(url):
-            return CheckResult({"url": url})
-        try:
-            parse(url, field="url")
-        except URLError as e:
-            return CheckResult({"url": url}, (Failure("url", str(e)),))
-        return CheckResult({"url": url})
+        return CheckResult({"url": args.get("url")}, SCHEMA.validate(args))
 
     def call(self, args: Mapping[str, Any], ctx: Context) -> Props:
         try:

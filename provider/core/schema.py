@@ -17,8 +17,9 @@ PACKAGE = "objectcopy"
 
 # A rule judges one known, non-None value and returns what is wrong with it (without the property's name), or None.
 Rule = Callable[[Any], "str | None"]
-# A cross rule judges the whole input map (defaults filled) and returns (property, reason) pairs.
-CrossRule = Callable[[Mapping[str, Any]], Iterable["tuple[str, str]"]]
+# A cross rule judges the whole input map (defaults filled) and returns (property, reason) pairs; `name` says how
+# the user wrote each property (the resource's name, or a command's flag), for reasons that mention another one.
+CrossRule = Callable[[Mapping[str, Any], Callable[[str], str]], Iterable["tuple[str, str]"]]
 
 
 @dataclass(frozen=True)
@@ -123,26 +124,30 @@ class ResourceSchema:
             out[p.name] = value
         return out
 
-    def validate(self, inputs: Mapping[str, Any]) -> tuple[Failure, ...]:
-        """Every failure of known inputs (defaults already filled in). A property that is UNKNOWN is never judged,
-        nor is a cross rule touching one."""
+    def validate(self, inputs: Mapping[str, Any], *, name: Callable[[str], str] = lambda prop: prop,
+                 given_only: bool = False) -> tuple[Failure, ...]:
+        """Every failure of known inputs (defaults already filled in), each reason starting with the property as
+        `name` spells it. A property that is UNKNOWN is never judged, nor is a cross rule's finding on one.
+        `given_only`: judge only the properties present in `inputs` (a command checking the flags it has)."""
         failures: list[Failure] = []
         for p in self.inputs:
+            if given_only and p.name not in inputs:
+                continue
             value = inputs.get(p.name)
             if is_unknown(value):
                 continue
             reason = _judge(p, value)
             if reason:
-                failures.append(Failure(p.name, f"{p.name}: {reason}"))
+                failures.append(Failure(p.name, f"{name(p.name)}: {reason}"))
         # Cross rules see the failed properties as absent; what they say of an unknown or already failed
         # property is dropped, so each property is reported once.
         skip = {f.property for f in failures} | {k for k, v in inputs.items() if is_unknown(v)}
         judged = {k: (None if k in skip else v) for k, v in inputs.items()}
         for rule in self.cross_rules:
-            for name, reason in rule(judged):
-                if name not in skip:
-                    skip.add(name)
-                    failures.append(Failure(name, f"{name}: {reason}"))
+            for prop, reason in rule(judged, name):
+                if prop not in skip:
+                    skip.add(prop)
+                    failures.append(Failure(prop, f"{name(prop)}: {reason}"))
         return tuple(failures)
 
     def echoed_inputs(self, props: Mapping[str, Any]) -> dict[str, Any]:
@@ -166,6 +171,11 @@ class FunctionSchema:
     def terraform_type(self) -> str:
         return f"{PACKAGE}_{self.terraform_name}"
 
+    def validate(self, args: Mapping[str, Any]) -> tuple[Failure, ...]:
+        """Every failure of the known arguments, as ResourceSchema.validate reports them."""
+        return tuple(Failure(p.name, f"{p.name}: {reason}") for p in self.args
+                     if not is_unknown(args.get(p.name)) and (reason := _judge(p, args.get(p.name))))
+
 
 def _judge(p: Prop, value: Any) -> str | None:
     if value is None:
@@ -184,7 +194,7 @@ def _judge(p: Prop, value: Any) -> str | None:
 
 def _type_problem(kind: str, value: Any) -> str | None:
     if kind == STRING and not isinstance(value, str):
-        return f"must be a string, not {type(value).__name__}"
+        return f"must be text, not {type(value).__name__}"
     if kind == BOOL and not isinstance(value, bool):
         return f"must be true or false, not {value!r}"
     if kind == INT and (isinstance(value, bool) or not isinstance(value, int)):

@@ -10,15 +10,15 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 import pulumi
-from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
-                            ResourceProvider, UpdateResult)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, UpdateResult
 from pulumi.output import Unknown
 from pulumi.runtime import rpc
 
-from .. import core, profiles
+from .. import core
 from ..core.api import UNKNOWN, Context, is_unknown
 from ..stores.base import ObjectCopyError
 from . import engine_log
+from .base import Provider, drift_seen, restore_plan
 
 
 def _from_pulumi(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -34,23 +34,22 @@ def _context() -> Context:
     return Context(log=lambda level, message: engine_log.warn(message) if level == "warning" else None)
 
 
-class CoreProvider(ResourceProvider):
-    """A dynamic provider that asks the core resource `core_name` for every decision."""
+class CoreProvider(Provider):
+    """A dynamic provider that asks the core resource `core_name` for every decision (base.Provider: the stack's
+    config, and failures as one line)."""
 
-    # Nothing secret is captured: credentials are resolved per call, so the pickled provider can stay plain.
-    serialize_as_secret_always = False
     core_name = ""
 
     @property
     def core(self) -> core.Resource:
         return core.resource(self.core_name)
 
-    def configure(self, req: ConfigureRequest) -> None:
-        profiles.set_stack_config(getattr(req.config, "_props", {}) or {})
-
-    def check(self, _olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        result = self.core.check(_from_pulumi(news), _from_pulumi(_olds) if _olds else None)
-        return CheckResult(_to_pulumi(result.inputs), [CheckFailure(f.property, f.reason) for f in result.failures])
+    def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
+        result = self.core.check(_from_pulumi(news), _from_pulumi(olds) if olds else None)
+        # After a refresh that saw drift, the written ETag is planned as an input, so the preview shows why
+        # (base.py: a dynamic provider has no other way to give a reason).
+        inputs = {**_to_pulumi(result.inputs), **restore_plan(olds or {})}
+        return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in result.failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         diff = self.core.diff(id_, _from_pulumi(olds), _from_pulumi(news))
@@ -69,7 +68,7 @@ class CoreProvider(ResourceProvider):
         result = self._run(lambda: self.core.read(id_, _from_pulumi(props), _context()))
         if result.id is None:
             return ReadResult("", {})  # gone: the engine drops it, and the next up creates it again
-        return ReadResult(result.id, result.state, result.inputs)
+        return ReadResult(result.id, result.state, {**result.inputs, **drift_seen(result.state)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._run(lambda: self.core.delete(id_, _from_pulumi(props), _context()))

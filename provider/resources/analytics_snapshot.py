@@ -18,8 +18,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 import pulumi
-from pulumi.dynamic import (CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource,
-                            ResourceProvider, UpdateResult)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
 from .. import transfer
 from ..services import analytics, buckets
@@ -27,6 +26,7 @@ from ..signing import oci as oci_signing
 from ..stores.base import AnswerLost, NotFound, ObjectCopyError
 from ..urls import parse
 from . import engine_log
+from .base import Provider
 
 INPUTS = ("instance_url", "type", "name", "description", "bucket", "bucket_namespace", "bucket_region", "auth_type",
           "oci_region", "oci_tenancy", "oci_user", "oci_fingerprint", "oci_private_key", "bar_uri", "bar_password",
@@ -145,27 +145,39 @@ def _untracked_warning(props: Mapping[str, Any], bar: BarState) -> str:
             f"own for this, even when the instance uses auth_type resource_principal).")
 
 
-def bar_drifted(outs: Mapping[str, Any]) -> bool:
-    """The BAR registered by this resource was overwritten or deleted since (as the last refresh saw it)."""
+def bar_drifted(outs: Mapping[str, Any], planned: str | None = None) -> bool:
+    """The BAR registered by this resource was overwritten or deleted since: as the last refresh saw it (`outs`),
+    or overwritten as the last check saw it (`planned`, None when it could not see one)."""
     registered = outs.get("registered_bar_etag")
-    return bool(registered) and outs.get("bar_etag") != registered
+    return bool(registered) and (outs.get("bar_etag") != registered or planned not in (None, registered))
 
 
-class AnalyticsSnapshotProvider(ResourceProvider):
-    serialize_as_secret_always = False  # nothing captured: the token comes from the environment at each call
+def plan_bar_etag(inputs: Mapping[str, Any], olds: Mapping[str, Any], unknown: set[str]) -> str | None:
+    """The BAR's ETag as preview sees it, planned as the input `bar_etag`: a BAR replaced by hand then shows in
+    `preview --diff` as `~ bar_etag: "registered" => "now"` on the replacement that registers it again. None when
+    the BAR is missing (perhaps written earlier in the same update, like golden-seed's copy: a refresh decides);
+    the last plan when the BAR cannot be read from here (its drift is not tracked, or not now)."""
+    if unknown & {"bucket", "bar_uri", "bucket_namespace", "object_profile"}:
+        return olds.get("bar_etag")
+    bar = head_bar(inputs)
+    return olds.get("bar_etag") if bar.problem else bar.etag
 
-    def check(self, _olds: dict, news: dict) -> CheckResult:
+
+class AnalyticsSnapshotProvider(Provider):  # the token comes from the environment at each call
+    def check(self, olds: dict, news: dict) -> CheckResult:
         inputs = {k: news.get(k) for k in INPUTS}
         inputs["type"] = str(inputs.get("type") or "").upper() or None
         inputs["auth_type"] = inputs.get("auth_type") or "api_key"
         inputs["delete_storage"] = bool(inputs.get("delete_storage"))
         unknown = {k for k, v in news.items() if isinstance(v, pulumi.output.Unknown)}
-        return CheckResult(inputs, [CheckFailure(p, r) for p, r in validate(inputs) if p not in unknown])
+        failures = [CheckFailure(p, r) for p, r in validate(inputs) if p not in unknown]
+        inputs["bar_etag"] = None if failures else plan_bar_etag(inputs, olds, unknown)
+        return CheckResult(inputs, failures)
 
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
         changed = [k for k in INPUTS if olds.get(k) != news.get(k)]
         replaces = [k for k in changed if k in REPLACE_ON]
-        if bar_drifted(olds):  # re-register the BAR as it is now (REGISTER) or snapshot again (CREATE)
+        if bar_drifted(olds, news.get("bar_etag")):  # register the BAR as it is now (REGISTER) or snapshot again
             replaces.append("bar_etag")
         return DiffResult(changes=bool(changed or replaces), replaces=replaces,
                           delete_before_replace=True)  # one name per instance: the old snapshot must go first
@@ -192,7 +204,7 @@ class AnalyticsSnapshotProvider(ResourceProvider):
             if existing is None:
                 raise ObjectCopyError(f"snapshot {props['name']!r} finished but is not listed by the instance")
         except ObjectCopyError as e:
-            raise Exception(f"AnalyticsSnapshot {props['name']!r}: {e}") from None
+            raise Exception(f"AnalyticsSnapshot {props['name']!r} on {props['instance_url']}: {e}") from None
         bar = head_bar(props)
         if bar.etag is None:  # the snapshot exists: tracking its BAR is a bonus that must not fail the create
             engine_log.warn(_untracked_warning(props, bar))
@@ -229,7 +241,8 @@ class AnalyticsSnapshotProvider(ResourceProvider):
         except NotFound:
             return ReadResult("", {})  # deregistered by hand: the engine drops it, the next up registers again
         except ObjectCopyError as e:
-            raise Exception(f"AnalyticsSnapshot refresh {props.get('name')!r}: {e}") from None
+            raise Exception(f"AnalyticsSnapshot refresh of {props.get('name')!r} on {props.get('instance_url')}: "
+                            f"{e}") from None
         outs = {**props, "status": live.get("lifecycleState", props.get("status"))}
         bar = head_bar(props, url=props.get("bar_object"))
         if bar.problem is None:
@@ -238,7 +251,9 @@ class AnalyticsSnapshotProvider(ResourceProvider):
             engine_log.warn(f"AnalyticsSnapshot {props.get('name')!r}: refresh could not read its BAR "
                             f"{bar.url or props.get('bar_uri')}: {bar.problem}; bar_etag keeps its last value "
                             f"(check object_profile)")
-        return ReadResult(id_, outs, {k: props.get(k) for k in INPUTS})
+        # The inputs, with the BAR as registered: a replacement for drift then shows what it registers instead.
+        inputs = {k: props.get(k) for k in INPUTS}
+        return ReadResult(id_, outs, {**inputs, "bar_etag": props.get("registered_bar_etag")})
 
     def delete(self, id_: str, props: dict) -> None:
         storage = bool(props.get("delete_storage"))
@@ -255,7 +270,8 @@ class AnalyticsSnapshotProvider(ResourceProvider):
         try:
             analytics.AnalyticsClient(props["instance_url"]).delete_snapshot(id_, delete_storage=storage)
         except ObjectCopyError as e:
-            raise Exception(f"AnalyticsSnapshot delete {props.get('name')!r}: {e}") from None
+            raise Exception(f"AnalyticsSnapshot delete of {props.get('name')!r} on {props.get('instance_url')}: "
+                            f"{e}") from None
 
 
 class AnalyticsSnapshot(Resource, module="objectcopy", name="AnalyticsSnapshot"):
@@ -268,7 +284,8 @@ class AnalyticsSnapshot(Resource, module="objectcopy", name="AnalyticsSnapshot")
     credentials there, say), the create still succeeds, with a warning, and the BAR is not tracked.
 
     Drift: when a refresh finds `bar_etag` different from `registered_bar_etag` (the BAR overwritten or deleted by
-    hand), the next `pulumi up` plans a REPLACEMENT, reported on `bar_etag`: the snapshot is deleted first, then a
+    hand), or a preview finds the BAR overwritten (its ETag is planned as the input `bar_etag`), the next `pulumi up`
+    plans a REPLACEMENT, shown as `~ bar_etag: "<registered>" => "<now>"`: the snapshot is deleted first, then a
     REGISTER registers the BAR as it is now (and fails if it is gone), a CREATE snapshots the instance again.
     `delete_storage` never deletes a BAR that is no longer the one registered.
     """
@@ -306,11 +323,9 @@ class AnalyticsSnapshot(Resource, module="objectcopy", name="AnalyticsSnapshot")
 RESTORE_INPUTS = ("instance_url", "snapshot_id", "password")
 
 
-class AnalyticsSnapshotRestoreProvider(ResourceProvider):
+class AnalyticsSnapshotRestoreProvider(Provider):
     """Restoring is an action, not a thing that can be undone: create restores (polled to the end), a change of
     snapshot or instance restores again (a replacement), delete leaves the instance as it is and says so."""
-
-    serialize_as_secret_always = False
 
     def check(self, _olds: dict, news: dict) -> CheckResult:
         inputs = {k: news.get(k) for k in RESTORE_INPUTS}
@@ -331,7 +346,8 @@ class AnalyticsSnapshotRestoreProvider(ResourceProvider):
             work_request = client.restore(props["snapshot_id"], props.get("password"))
             client.wait(work_request, f"restore of snapshot {props['snapshot_id']}")
         except ObjectCopyError as e:
-            raise Exception(f"AnalyticsSnapshotRestore of {props['snapshot_id']}: {e}") from None
+            raise Exception(f"AnalyticsSnapshotRestore of {props['snapshot_id']} on {props['instance_url']}: "
+                            f"{e}") from None
         return CreateResult(work_request, {**props, "work_request_id": work_request,
                                            "restored_at": datetime.now(timezone.utc).isoformat(timespec="seconds")})
 

@@ -25,15 +25,15 @@ from datetime import datetime, timezone
 from typing import Any
 
 import pulumi
-from pulumi.dynamic import (CheckFailure, CheckResult, ConfigureRequest, CreateResult, DiffResult, ReadResult,
-                            Resource, ResourceProvider, UpdateResult)
+from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, ReadResult, Resource, UpdateResult
 
-from .. import jobs, profiles, transfer
+from .. import jobs, transfer
 from ..services import epm
 from ..stores.base import ConfigError, NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed, UsageError
 from ..urls import ObjectURL, parse
 from . import engine_log
 from . import epm_transfer_args as args
+from .base import Provider, drift_seen, drifted, restore_plan
 
 
 def _now() -> str:
@@ -49,16 +49,12 @@ def _close(name: str, names: list[str]) -> str:
     return f"; did you mean {', '.join(repr(n) for n in near)}?" if near else ""
 
 
-class _EpmTransferProvider(ResourceProvider):
+class _EpmTransferProvider(Provider):
     """What the export and the import share: check, credential bookkeeping, the job wait."""
 
-    serialize_as_secret_always = False  # nothing captured: credentials come from the environment at each call
     KIND = ""
     DIRECTION = ""
     INPUTS: tuple[str, ...] = ()
-
-    def configure(self, req: ConfigureRequest) -> None:
-        profiles.set_stack_config(getattr(req.config, "_props", {}) or {})
 
     def check(self, _olds: dict, news: dict) -> CheckResult:
         inputs = args.defaults(news, self.INPUTS)
@@ -107,11 +103,14 @@ class _EpmTransferProvider(ResourceProvider):
 class EpmObjectStoreExportProvider(_EpmTransferProvider):
     KIND, DIRECTION, INPUTS = "EpmObjectStoreExport", "export", args.EXPORT_INPUTS
 
+    def check(self, olds: dict, news: dict) -> CheckResult:
+        result = super().check(olds, news)
+        return CheckResult({**result.inputs, **restore_plan(olds)}, result.failures)
+
     def diff(self, _id: str, olds: dict, news: dict) -> DiffResult:
         changed = self._changed(olds, news)
-        drifted = olds.get("written_etag") is not None and olds.get("etag") != olds.get("written_etag")
         replaces = [k for k in changed if k in args.EXPORT_REPLACE_ON]
-        return DiffResult(changes=bool(changed) or drifted, replaces=replaces,
+        return DiffResult(changes=bool(changed) or drifted(olds), replaces=replaces,
                           delete_before_replace=bool(replaces) and args.same_export_target(olds, news))
 
     def create(self, props: dict) -> CreateResult:
@@ -119,7 +118,7 @@ class EpmObjectStoreExportProvider(_EpmTransferProvider):
         return CreateResult(outs["object_url"], outs)
 
     def update(self, _id: str, olds: dict, news: dict) -> UpdateResult:
-        if olds.get("etag") != olds.get("written_etag"):  # drift: the object is no longer what was exported
+        if drifted(olds):  # the object is no longer what was exported
             return UpdateResult(self._export(news))
         old = parse(olds["object_url"], field="object_url")
         moved = ObjectURL(old.scheme, old.bucket, old.key, news.get("object_profile"))  # same object, new profile
@@ -183,9 +182,11 @@ class EpmObjectStoreExportProvider(_EpmTransferProvider):
             return ReadResult("", {})  # deleted by hand: the engine drops it, and the next up exports again
         except ObjectCopyError as e:
             raise Exception(f"EpmObjectStoreExport refresh of {props.get('object_url')}: {e}") from None
-        # Inputs are left as stored (None): read changes no input, and the stored ones hold the secret key.
-        return ReadResult(id_, {**props, "etag": live.etag, "size": live.size,
-                                "last_modified": _iso(live.last_modified)})
+        outs = {**props, "etag": live.etag, "size": live.size, "last_modified": _iso(live.last_modified)}
+        # The inputs are left as stored (None), unless the object drifted: this state has no key, so only the
+        # engine's own copy of the inputs can carry the ETags that show why (base.py).
+        stored = engine_log.stored_inputs() if drifted(outs) else None
+        return ReadResult(id_, outs, {**stored, **drift_seen(outs)} if stored is not None else None)
 
     def delete(self, _id: str, props: dict) -> None:
         if props.get("delete_policy") == "retain":
@@ -251,14 +252,16 @@ class EpmObjectStoreImportProvider(_EpmTransferProvider):
         client = epm.EpmClient(env)
         try:
             bucket = args.bucket_url(props, direction="import")
-            obj, name = bucket.oci(props.get("object_profile")), epm.imported_file_name(bucket.object)
+            obj, name = bucket.oci(props.get("object_profile")), props["file_name"]
+            sent = epm.copy_from_file_name(name, bucket.object)
             source = self._source(obj, props) if props.get("track_source") else None
-            job = client.copy_from_object_store(url=url, **self._key(props))
-            self._wait(client, job, f"copy {url} into the environment", again=f"it rewrites the file {name!r}")
+            job = client.copy_from_object_store(url=url, file_name=sent, **self._key(props))
+            self._wait(client, job, f"copy {url} into the environment as {sent!r}",
+                       again=f"it rewrites the file {name!r}")
             names = [str(f.get("name")) for f in client.files()]
             if name not in names:
                 raise NotFound(f"EPM reported success (job {job}) but lists no file {name!r}, the name this "
-                               f"provider expects for object {bucket.object!r}{_close(name, names)}")
+                               f"provider expects for fileName {sent!r}{_close(name, names)}")
         except ObjectCopyError as e:
             raise Exception(f"EpmObjectStoreImport {url} -> {env}: {e}") from None
         return {**args.public(props, self.INPUTS), "job_id": job, "file_name": name,
@@ -335,7 +338,8 @@ class EpmObjectStoreExport(Resource, module="objectcopy", name="EpmObjectStoreEx
 
 class EpmObjectStoreImport(Resource, module="objectcopy", name="EpmObjectStoreImport"):
     """Copies an object from an OCI bucket into an Oracle EPM Cloud environment (Copy From Object Store v3), again
-    whenever the object changes (track_source)."""
+    whenever the object changes (track_source). `file_name` is the name the environment lists the file under
+    (default: the object's base name, without the .zip of a snapshot); a new one replaces the import."""
 
     job_id: pulumi.Output[str]
     file_name: pulumi.Output[str]
@@ -347,9 +351,9 @@ class EpmObjectStoreImport(Resource, module="objectcopy", name="EpmObjectStoreIm
                  oci_tenancy: pulumi.Input[str], oci_user: pulumi.Input[str], oci_private_key: pulumi.Input[str],
                  oci_fingerprint: pulumi.Input[str] | None = None, object_profile: pulumi.Input[str] | None = None,
                  delete_policy: pulumi.Input[str] | None = None, track_source: pulumi.Input[bool] | None = None,
-                 opts: pulumi.ResourceOptions | None = None) -> None:
+                 file_name: pulumi.Input[str] | None = None, opts: pulumi.ResourceOptions | None = None) -> None:
         props = _props(dict(environment_url=environment_url, url=url, oci_tenancy=oci_tenancy, oci_user=oci_user,
                             oci_fingerprint=oci_fingerprint, oci_private_key=oci_private_key,
-                            object_profile=object_profile, delete_policy=delete_policy, track_source=track_source),
-                       args.IMPORT_OUTPUTS)
+                            object_profile=object_profile, delete_policy=delete_policy, track_source=track_source,
+                            file_name=file_name), args.IMPORT_OUTPUTS)
         super().__init__(EpmObjectStoreImportProvider(), resource_name, props, opts)

@@ -18,7 +18,7 @@ from ..urls import ObjectURL, URLError, parse
 COMMON_INPUTS = ("environment_url", "url", "oci_tenancy", "oci_user", "oci_fingerprint", "oci_private_key",
                  "object_profile", "delete_policy")
 EXPORT_INPUTS = COMMON_INPUTS + ("file_path",)
-IMPORT_INPUTS = COMMON_INPUTS + ("track_source", "source_etag")  # source_etag: planned by check(), not the user
+IMPORT_INPUTS = COMMON_INPUTS + ("track_source", "file_name", "source_etag")  # source_etag: planned by check()
 SECRET_INPUTS = ("oci_private_key",)  # never an output: only create/update need it, and they get it as an input
 DELETE_POLICIES = ("delete", "retain")
 
@@ -28,7 +28,7 @@ EXPORT_OUTPUTS = ("job_id", "object_url", "etag", "written_etag", "size", "last_
                   "key_fingerprint")
 IMPORT_OUTPUTS = ("job_id", "file_name", "source_etag", "imported_at", "key_fingerprint")
 EXPORT_REPLACE_ON = ("environment_url", "file_path", "url")
-IMPORT_REPLACE_ON = ("environment_url", "url")
+IMPORT_REPLACE_ON = ("environment_url", "url", "file_name")
 
 _PROFILE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 _FINGERPRINT = re.compile(r"^[0-9a-f]{2}(:[0-9a-f]{2}){15}$")
@@ -45,10 +45,26 @@ def defaults(news: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
     out["delete_policy"] = "delete" if policy is None else policy.lower() if isinstance(policy, str) else policy
     if "track_source" in names and out.get("track_source") is None:
         out["track_source"] = True
+    name = out.get("file_name")
+    if "file_name" in names and not unknown(name) and not (isinstance(name, str) and name.strip()):
+        out["file_name"] = default_file_name(out.get("url"))
     for name in ("oci_fingerprint", "object_profile"):
         if isinstance(out.get(name), str) and not out[name].strip():
             out[name] = None
     return out
+
+
+def default_file_name(url: Any) -> Any:
+    """The name an import gives its file when `file_name` is not set: the one the environment lists the object
+    under (what the `file_name` output reported before it was an input, so older state plans no change). Unknown
+    while `url` is; None when `url` names no object (validate says why)."""
+    if unknown(url):
+        return rpc.UNKNOWN
+    try:
+        obj = parse_bucket_url(url, field="url", swift=True).object
+    except URLError:
+        return None
+    return epm.imported_file_name(obj) if obj else None
 
 
 def public(props: Mapping[str, Any], names: tuple[str, ...]) -> dict[str, Any]:
@@ -121,9 +137,22 @@ def validate(p: Mapping[str, Any], *, direction: str) -> list[tuple[str, str]]:
         if not isinstance(p.get("file_path"), str) or not p["file_path"].strip():
             bad("file_path", "required: the file or snapshot in the environment, e.g. 'Artifact Snapshot' "
                              "(no .zip) or 'inbox/data.csv'")
-    elif not isinstance(p.get("track_source"), bool):
-        bad("track_source", f"must be true or false, not {p.get('track_source')!r}")
+    else:
+        if not isinstance(p.get("track_source"), bool):
+            bad("track_source", f"must be true or false, not {p.get('track_source')!r}")
+        failures += _file_name_failures(p.get("file_name"))
     return failures
+
+
+def _file_name_failures(name: Any) -> list[tuple[str, str]]:
+    if name is None or unknown(name):  # None: url names no object, and says so itself
+        return []
+    if not isinstance(name, str) or any(c in name for c in "\0\r\n"):
+        return [("file_name", f"file_name: {name!r} is not a file name such as 'inbox/data.csv'")]
+    if epm.is_snapshot(name):
+        return [("file_name", f"file_name: {name!r}: the environment lists a snapshot without .zip: file_name "
+                              f"{name[:-4]!r} (an object ending in .zip is imported as a snapshot)")]
+    return []
 
 
 def bucket_url(props: Mapping[str, Any], *, direction: str) -> BucketURL:
@@ -160,8 +189,4 @@ def same_import_target(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool
         return True
     if str(news.get("environment_url")).rstrip("/") != str(olds.get("environment_url")).rstrip("/"):
         return False
-    try:
-        name = epm.imported_file_name(bucket_url(news, direction="import").object)
-    except URLError:
-        return True
-    return name == olds.get("file_name")
+    return unknown(news.get("file_name")) or news.get("file_name") == olds.get("file_name")

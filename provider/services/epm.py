@@ -11,9 +11,14 @@ Environment:
   API and other doc revisions use `fileName`. Set OBJECTCOPY_EPM_FILE_FIELD=fileName for an environment that
   refuses `filePath` (its error then names the missing or unknown parameter, and ours suggests this variable).
 
+Copy From Object Store v3 takes, beside `url` and the credential fields, the name to give the file in the environment:
+`fileName` (v2's name for it; EPM Automate's copyFromObjectStorage2 calls it targetFile). An environment answers a
+request without it "EPM status 4: Invalid parameter: missing required parameter(s): fileName".
+
 Assumptions not settled by Oracle's pages (specs/apis.md §6), each kept in one function below and shared with the
-test emulator: exported_object_name (the object Copy To writes when the URL names only the bucket) and
-imported_file_name (the name Copy From gives the file in the environment).
+test emulator: exported_object_name (the object Copy To writes when the URL names only the bucket),
+imported_file_name (the name the environment lists an imported object under, by default) and copy_from_file_name
+(the `fileName` sent for it).
 """
 from __future__ import annotations
 
@@ -40,7 +45,8 @@ FILE_FIELD_ENV = "OBJECTCOPY_EPM_FILE_FIELD"
 _FIELD_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]{0,63}$")
 # An EPM error about a request parameter that concerns the file ("The required parameter 'filePath' is missing",
 # "Unrecognized field fileName"). Only used to add a hint to the error, never to decide what the error is.
-_FILE_PARAMETER_PROBLEM = re.compile(r"(parameter|field|property|attribute|argument)\W+\w*file|file\w*\W+"
+# EPM's own answer reads "Invalid parameter: missing required parameter(s): filePath".
+_FILE_PARAMETER_PROBLEM = re.compile(r"(parameter|field|property|attribute|argument)(\(s\))?\W+\w*file|file\w*\W+"
                                      r"(parameter|field|property|attribute|argument)", re.IGNORECASE)
 
 
@@ -71,12 +77,23 @@ def exported_object_name(file_path: str, file_type: str | None) -> str:
     return base + (".zip" if (file_type or "").upper() == "LCM" else "")
 
 
+def is_snapshot(object_name: str) -> bool:
+    """ASSUMPTION (Oracle says snapshots are "extracted on arrival"; the test emulator does the same): an object
+    ending in ".zip" is a snapshot, listed in the environment without the ".zip"."""
+    return object_name.lower().endswith(".zip")
+
+
 def imported_file_name(object_name: str) -> str:
-    """ASSUMPTION (Oracle says snapshots are "extracted on arrival"; the test emulator does the same): Copy From
-    names the file after the object's base name, and an object ending in ".zip" is a snapshot, listed without the
-    ".zip"."""
+    """The name the environment lists an imported object under when none is chosen: the object's base name (after
+    the last '/' or '\\'), without the ".zip" of a snapshot."""
     base = re.split(r"[/\\]", object_name)[-1]
-    return base[:-4] if base.lower().endswith(".zip") else base
+    return base[:-4] if is_snapshot(base) else base
+
+
+def copy_from_file_name(file_name: str, object_name: str) -> str:
+    """The `fileName` Copy From is sent to have the environment list the object as `file_name`: a snapshot travels
+    as the zip it is, so its name carries the ".zip" (by default, the object's own base name)."""
+    return file_name + ".zip" if is_snapshot(object_name) else file_name
 
 
 def parse_error(resp: requests.Response):
@@ -151,10 +168,11 @@ class EpmClient:
             raise type(e)(f"{e}{hint}", status=e.status, code=e.code, request_id=e.request_id) from None
         return self._job(resp, what)
 
-    def copy_from_object_store(self, *, url: str, tenancy: str, user: str, fingerprint: str,
+    def copy_from_object_store(self, *, url: str, file_name: str, tenancy: str, user: str, fingerprint: str,
                                private_key_pem: str) -> str:
+        """Start copying the object at `url` into the environment as `file_name` (the `fileName` sent)."""
         body = {"url": url, "tenancyOcid": tenancy, "userOcid": user, "fingerprint": fingerprint,
-                "privateKey": private_key_field(private_key_pem)}
+                "privateKey": private_key_field(private_key_pem), "fileName": file_name}
         what = f"copy {url} into the environment"
         return self._job(self._send("POST", "/interop/rest/v3/objectstorage/copyfrom", body=body, context=what), what)
 

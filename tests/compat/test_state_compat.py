@@ -210,12 +210,11 @@ def test_a_stack_made_by_a_release_keeps_working_with_this_code(pulumi_bin, tmp_
 
     # --- made by the release -----------------------------------------------------------------------------------
     _use(stack, old_venv, pulumi_bin)
+    # v0.1.0's EpmObjectStoreImport sends no fileName (issue 11, defect 5), which an EPM server following the page
+    # refuses: the emulator lets it through while the release makes the stack, and is strict again afterwards.
+    w["epm"].not_required = {"fileName"}
     up = stack.run("up", "--yes", "--skip-preview", check=False)
-    if up.returncode != 0 and "fileName" in up.stdout + up.stderr:
-        pytest.fail(f"{tag}'s EpmObjectStoreImport sends no fileName (issue 11, defect 5) and the EPM emulator now "
-                    f"refuses it: start the emulator in a mode that accepts {tag}'s request in `world`, or leave "
-                    f"the import out of PROGRAM for {tag} (the state shape is then covered only by "
-                    f"tests/compat/test_old_state.py)", pytrace=False)
+    w["epm"].not_required = set()
     assert up.returncode == 0, f"pulumi up with {tag} failed:\n{up.stdout}\n{up.stderr}"
     old = _state(stack)
     made = _resources(old)

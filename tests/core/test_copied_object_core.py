@@ -110,3 +110,38 @@ def test_get_object_reads_without_copying(files):
     src, _ = files
     result = core.function("getObject").call({"url": f"file://{src}"}, Context())
     assert result["etag"] == _md5(src.read_bytes()) and result["size"] == len(src.read_bytes())
+
+
+def test_check_with_inputs_still_unknown_judges_the_rest(files):
+    src, dst = files
+    for unknown in ("tags", "metadata", "content_type", "server_side_encryption", "destination", "source"):
+        result = R.check({"source": f"file://{src}", "destination": f"file://{dst}", unknown: UNKNOWN})
+        assert result.failures == (), (unknown, result.failures)
+        assert result.inputs[unknown] is UNKNOWN
+
+
+def test_cancel_aborts_a_copy_in_parts_and_leaves_nothing():
+    from pulumi_objectcopy.errors import Cancelled
+    from pulumi_objectcopy.stores import memory
+    from pulumi_objectcopy.stores.base import WriteOptions
+    from pulumi_objectcopy.urls import parse
+    store = memory.MemoryStore(None)
+    size = 80 * 1024 * 1024
+    store.write(parse("mem://golden/big.bin"), b"x" * size, size, options=WriteOptions())
+    ctx = Context()
+    ctx.progress = lambda done, total: ctx.cancelled.set() if 0 < done < total else None
+    checked = R.check({"source": "mem://golden/big.bin", "destination": "mem://env/big.bin"})
+    with pytest.raises(Cancelled, match="stopped"):
+        R.create(checked.inputs, ctx)
+    assert list(store.list_uploads(parse("mem://env/", allow_prefix=True))) == []
+    assert list(store.list(parse("mem://env/", allow_prefix=True))) == []
+
+
+def test_readme_tables_are_the_schemas():
+    from pathlib import Path
+
+    from pulumi_objectcopy.core import docs
+    readme = Path(__file__).resolve().parents[2] / "README.md"
+    text = readme.read_text()
+    assert "<!-- schema: CopiedObject inputs -->" in text
+    assert docs.render(text) == text, "README tables differ from the schemas: python -m pulumi_objectcopy.core.docs"

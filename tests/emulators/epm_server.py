@@ -4,6 +4,8 @@
     emu.add_file("Artifact Snapshot", b"PK...", type="LCM")
     POST {emu.url}/interop/rest/v3/objectstorage/copyto   {"url", "tenancyOcid", "userOcid", "fingerprint",
                                                            "privateKey": base64(PEM), "filePath"}
+    POST {emu.url}/interop/rest/v3/objectstorage/copyfrom {"url", "tenancyOcid", "userOcid", "fingerprint",
+                                                           "privateKey", "fileName"}
     GET  {emu.url}/interop/rest/v3/status/jobs/<id>        -1, -1, then 0 (or > 0 with details)
     emu.objects[(namespace, bucket, object)] -> bytes;  emu.jobs -> [job records];  emu.fail_next_job(9, "boom")
 
@@ -11,12 +13,17 @@ Every answer is the EPM envelope {"status", "details", "items", "links"}. As in 
 `status` from the body, operation errors come back as HTTP 200 with status > 0 (only auth uses HTTP 401 and an
 unknown route HTTP 404), so a client that only checks the HTTP code is caught out.
 
+As strict as the pages: every parameter they mark required must be there, a non-blank string, or the trigger answers
+status 4 "Invalid parameter: missing required parameter(s): <names>" (as an EPM server does) and starts no job; a
+parameter the page does not name answers status 4 "Invalid parameter: unknown parameter(s): <names>" (ASSUMPTION:
+the pages list every parameter; refusing others catches a field our client names differently from the page).
+
 Assumptions beyond apis.md and the seed (all marked ASSUMPTION below):
 - copyto without /o/<object>: the object is the file's base name (after the last '/' or '\\') plus ".zip" for an
   LCM snapshot ("copied with its original name"; a snapshot's file is a zip).
 - /o/<object> in the url is percent-decoded; copyfrom also accepts the Swift form .../v1/<ns>/<bucket>/<object>.
-- copyfrom: the environment name is the optional body `filePath`, else the object's base name; a name ending in
-  ".zip" is a snapshot, "extracted on arrival" as an LCM entry without the ".zip".
+- copyfrom: the file gets the name in `fileName` (v2's name for it; EPM Automate's copyFromObjectStorage2 calls it
+  targetFile); a name ending in ".zip" is a snapshot, "extracted on arrival" as an LCM entry without the ".zip".
 - The private key must load as PEM and its public key's MD5 fingerprint must equal `fingerprint` (OCI would
   refuse the signature otherwise); both checks fail the job, not the trigger.
 """
@@ -37,8 +44,9 @@ from urllib.parse import unquote, urlsplit
 
 from cryptography.hazmat.primitives import serialization
 
-REQUIRED = ("filePath", "url", "tenancyOcid", "userOcid", "fingerprint", "privateKey")
-COPYFROM_REQUIRED = ("url", "tenancyOcid", "userOcid", "fingerprint", "privateKey")
+CREDENTIALS = ("url", "tenancyOcid", "userOcid", "fingerprint", "privateKey")
+REQUIRED = {"copyto": CREDENTIALS + ("filePath",),     # seed 000, Copy To Object Store (v3)
+            "copyfrom": CREDENTIALS + ("fileName",)}   # Copy from Object Store (v3)
 _NATIVE = re.compile(r"^https://objectstorage\.[a-z0-9-]+\.oraclecloud\.com/n/([^/]+)/b/([^/]+)(?:/o/(.+))?/?$")
 _SWIFT = re.compile(r"^https://swiftobjectstorage\.[a-z0-9-]+\.oraclecloud\.com/v1/([^/]+)/([^/]+)/(.+)$")
 POLLS_TO_FINISH = 3          # the job answers -1 on polls 1..2 and its outcome on poll 3
@@ -67,6 +75,9 @@ class EpmEmulator:
         self.jobs: list[dict[str, Any]] = []            # {id, operation, user, request, status, details, polls}
         self.requests: list[tuple[str, str, dict[str, str], bytes]] = []
         self._fault: tuple[int, str] | None = None
+        # Required parameters let through, for tests of state an older release wrote (v0.1.0 sent no fileName,
+        # which a server following the page refuses): empty, the emulator is as strict as the page.
+        self.not_required: set[str] = set()
         self._ids = itertools.count(1502357937045)
         self._lock = threading.RLock()
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), _Handler)
@@ -124,9 +135,13 @@ class EpmEmulator:
     def trigger(self, operation: str, body: Any, user: str) -> dict[str, Any]:
         if not isinstance(body, dict):
             return {"status": 1, "details": "Invalid request payload: a JSON object is expected."}
-        for name in (REQUIRED if operation == "copyto" else COPYFROM_REQUIRED):
-            if not isinstance(body.get(name), str) or not body[name].strip():
-                return {"status": 1, "details": f"EPMLCM-14000: The required parameter '{name}' is missing."}
+        missing = [n for n in REQUIRED[operation] if n not in self.not_required
+                   and (not isinstance(body.get(n), str) or not body[n].strip())]
+        if missing:
+            return {"status": 4, "details": f"Invalid parameter: missing required parameter(s): {', '.join(missing)}"}
+        unknown = sorted(set(body) - set(REQUIRED[operation]))
+        if unknown:
+            return {"status": 4, "details": f"Invalid parameter: unknown parameter(s): {', '.join(unknown)}"}
         with self._lock:
             job = {"id": next(self._ids), "operation": operation, "user": user, "request": dict(body),
                    "status": -1, "details": None, "polls": 0, "fault": self._fault}
@@ -178,8 +193,9 @@ class EpmEmulator:
         data = self.objects.get((namespace, bucket, obj))
         if data is None:
             return 1, f"EPMLCM-14005: Object '{obj}' not found in bucket '{bucket}' (namespace '{namespace}')."
-        # ASSUMPTION: target name = filePath or the object's base name; "*.zip" is a snapshot, extracted as LCM.
-        name = (body.get("filePath") or "").strip() or _basename(obj)
+        # ASSUMPTION: "*.zip" is a snapshot, extracted as LCM and listed without the ".zip".
+        # Without fileName (let through by not_required only), the file takes the object's name, as v0.1.0 assumed.
+        name = (body.get("fileName") or _basename(obj)).strip()
         if name.lower().endswith(".zip"):
             self.add_file(name[:-4], data, type="LCM")
             job["file"] = name[:-4]

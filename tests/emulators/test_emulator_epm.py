@@ -37,9 +37,10 @@ def emu():
     emulator.stop()
 
 
-def payload(key: tuple[str, str], **changes: str) -> dict[str, str]:
+def payload(key: tuple[str, str], op: str = "copyto", **changes: str) -> dict[str, str]:
     body = {"url": BUCKET_URL, "tenancyOcid": "ocid1.tenancy.oc1..aaa", "userOcid": "ocid1.user.oc1..aaa",
-            "fingerprint": key[1], "privateKey": key[0], "filePath": "Artifact Snapshot"}
+            "fingerprint": key[1], "privateKey": key[0]}
+    body["filePath" if op == "copyto" else "fileName"] = "Artifact Snapshot"
     body.update(changes)
     return {k: v for k, v in body.items() if v is not None}
 
@@ -86,10 +87,23 @@ def test_fail_next_job(emu, key):
     assert run(emu, "copyto", payload(key))[-1]["status"] == 0   # the switch is one-shot
 
 
-@pytest.mark.parametrize("field", ["filePath", "url", "tenancyOcid", "userOcid", "fingerprint", "privateKey"])
-def test_missing_field_fails_trigger(emu, key, field):
-    seen = run(emu, "copyto", payload(key, **{field: None}))
-    assert len(seen) == 1 and seen[0]["status"] > 0 and field in seen[0]["details"]
+@pytest.mark.parametrize("op, field", [(op, field) for op, fields in (
+    ("copyto", ["filePath", "url", "tenancyOcid", "userOcid", "fingerprint", "privateKey"]),
+    ("copyfrom", ["fileName", "url", "tenancyOcid", "userOcid", "fingerprint", "privateKey"])) for field in fields])
+def test_a_missing_required_parameter_fails_the_trigger_as_epm_does(emu, key, op, field):
+    for missing in (None, "  "):
+        seen = run(emu, op, payload(key, op, **{field: missing}))
+        assert seen == [{"status": 4, "details": f"Invalid parameter: missing required parameter(s): {field}",
+                         "items": None, "links": seen[0]["links"]}]
+    body = payload(key, op, url=None, privateKey=None)
+    assert run(emu, op, body)[0]["details"] == "Invalid parameter: missing required parameter(s): url, privateKey"
+    assert emu.jobs == []
+
+
+@pytest.mark.parametrize("op, stray", [("copyto", "fileName"), ("copyfrom", "filePath"), ("copyfrom", "targetFile")])
+def test_a_parameter_the_page_does_not_name_fails_the_trigger(emu, key, op, stray):
+    seen = run(emu, op, payload(key, op, **{stray: "inbox/data.csv"}))
+    assert seen[0]["status"] == 4 and seen[0]["details"] == f"Invalid parameter: unknown parameter(s): {stray}"
     assert emu.jobs == []
 
 
@@ -122,10 +136,11 @@ def test_auth(emu, key):
 def test_copyfrom_list_delete(emu, key):
     emu.objects[("ns1", "backups", "Restore Me.zip")] = b"PK\x03\x04restore"
     emu.objects[("ns1", "backups", "load.csv")] = b"x,y\n"
-    assert run(emu, "copyfrom", payload(key, url=BUCKET_URL + "/o/Restore%20Me.zip", filePath=None))[-1]["status"] == 0
+    restore = payload(key, "copyfrom", url=BUCKET_URL + "/o/Restore%20Me.zip", fileName="Restore Me.zip")
+    assert run(emu, "copyfrom", restore)[-1]["status"] == 0
     swift = "https://swiftobjectstorage.us-ashburn-1.oraclecloud.com/v1/ns1/backups/load.csv"
-    assert run(emu, "copyfrom", payload(key, url=swift, filePath="inbox/load.csv"))[-1]["status"] == 0
-    missing = run(emu, "copyfrom", payload(key, url=BUCKET_URL + "/o/absent.zip", filePath=None))
+    assert run(emu, "copyfrom", payload(key, "copyfrom", url=swift, fileName="inbox/load.csv"))[-1]["status"] == 0
+    missing = run(emu, "copyfrom", payload(key, "copyfrom", url=BUCKET_URL + "/o/absent.zip", fileName="absent.zip"))
     assert missing[-1]["status"] > 0 and "absent.zip" in missing[-1]["details"]
 
     listing = requests.get(f"{emu.url}/interop/rest/11.1.2.3.600/applicationsnapshots", auth=AUTH, timeout=10).json()

@@ -91,10 +91,12 @@ def test_a_bar_overwritten_by_hand_is_drift_and_replaces_the_snapshot(engine, oa
     _, res = engine.up(None, prog)
     assert res.outputs["registered_bar_etag"] == first
     second = oci_emulator.put_object(bucket, "golden/v42.bar", bar_bytes("OtherPassw0rd", "v2"))["etag"]
+    step, planned = engine.preview(res, prog)  # preview HEADs the BAR: no refresh needed for a replaced one
+    assert step == "replace" and (res.inputs["bar_etag"], planned["bar_etag"]) == (first, second)
     refreshed = engine.read(res)
     assert refreshed.outputs["bar_etag"] == second != first
     assert refreshed.outputs["registered_bar_etag"] == first
-    assert engine.up(res, prog)[0] == "same"  # without a refresh, state still says in sync
+    assert refreshed.inputs["bar_etag"] == first  # the BAR as registered: `preview --diff` shows first => second
     new = _replace(engine, refreshed, prog)
     assert new.outputs["bar_etag"] == new.outputs["registered_bar_etag"] == second
     assert [s.name for s in oac.snapshots.values()] == ["from-golden"] and new.id != res.id

@@ -163,7 +163,7 @@ def test_a_failed_export_job_fails_with_its_details(export, export_program, epm,
     message = failure(lambda: export.up(None, export_program()))
     job = epm.jobs[-1]["id"]
     assert f"EPM job {job}) failed: EPMLCM-99999: Object Storage is unavailable." in message
-    assert message.startswith("Exception calling application: EpmObjectStoreExport 'inbox/data.csv' -> https://")
+    assert message.startswith("EpmObjectStoreExport 'inbox/data.csv' -> https://")  # no grpc prefix
     assert objects(oci_emulator, bucket) == {}
 
 
@@ -174,7 +174,7 @@ def test_a_refused_file_field_names_the_override(epm, export_program, monkeypatc
         message = failure(lambda: engine.up(None, export_program()))
     finally:
         engine.close()
-    assert "The required parameter 'filePath' is missing" in message
+    assert "EPM status 4: Invalid parameter: missing required parameter(s): filePath" in message
     assert "sends the file as `fileName`, from OBJECTCOPY_EPM_FILE_FIELD" in message
     assert "OBJECTCOPY_EPM_FILE_FIELD=filePath" in message
     assert epm.jobs == [] and b'"fileName": "inbox/data.csv"' in epm.requests[-1][3]
@@ -207,7 +207,10 @@ def test_an_overwritten_object_is_drift_and_up_exports_again(export, export_prog
     refreshed = export.read(res)
     assert refreshed.outputs["etag"] != refreshed.outputs["written_etag"]
     assert refreshed.outputs["size"] == len(b"edited by hand")
-    assert export.preview(refreshed, export_program())[0] == "update"
+    # The engine's own inputs come back, key included, with both ETags: the preview shows `etag: live => written`.
+    assert refreshed.inputs == {**res.inputs, "etag": refreshed.outputs["etag"], "written_etag": res.outputs["etag"]}
+    step, planned = export.preview(refreshed, export_program())
+    assert step == "update" and planned["etag"] == planned["written_etag"] == res.outputs["etag"]
     assert len(epm.jobs) == 1  # preview sends nothing
     step, res = export.up(refreshed, export_program())
     assert step == "update" and len(epm.jobs) == 2
@@ -307,6 +310,45 @@ def test_import_create_read_same_delete(import_, import_program, epm, oci_emulat
     import_.delete(res)
     assert "Restore Me" not in epm.files
     import_.delete(res)  # already gone: fine
+
+
+def test_import_names_the_file_it_creates(import_, import_program, epm, oci_emulator, bucket):
+    """Copy From v3 takes the name to give the file (`fileName`); an environment refuses a request without it."""
+    oci_emulator.put_object(bucket, "golden/Restore Me.zip", SNAPSHOT)
+    _, res = import_.up(None, import_program())
+    assert epm.jobs[-1]["request"]["fileName"] == "Restore Me.zip"  # by default, the object's own name
+    assert res.outputs["file_name"] == res.inputs["file_name"] == "Restore Me"
+
+    oci_emulator.put_object(bucket, "load.csv", CSV)
+    url = import_program()["url"].replace("golden/Restore%20Me.zip", "load.csv")
+    _, res = import_.up(None, import_program(url=url, file_name="inbox/seed.csv"))
+    assert epm.jobs[-1]["request"]["fileName"] == "inbox/seed.csv" and res.id == "inbox/seed.csv"
+    assert epm.files["inbox/seed.csv"]["bytes"] == CSV and "load.csv" not in epm.files
+    assert res.outputs["file_name"] == "inbox/seed.csv" and import_.read(res).outputs == res.outputs
+    assert import_.up(res, import_program(url=url, file_name="inbox/seed.csv"))[0] == "same"
+    step, res = import_.up(res, import_program(url=url, file_name="inbox/seed-2.csv"))  # another file: replaced
+    assert step == "replace" and set(epm.files) >= {"inbox/seed-2.csv"} and "inbox/seed.csv" not in epm.files
+
+
+def test_a_snapshot_imported_under_a_name_of_its_own(import_, import_program, epm, oci_emulator, bucket):
+    oci_emulator.put_object(bucket, "golden/Restore Me.zip", SNAPSHOT)
+    _, res = import_.up(None, import_program(file_name="Golden Seed"))
+    assert epm.jobs[-1]["request"]["fileName"] == "Golden Seed.zip"
+    assert epm.files["Golden Seed"]["type"] == "LCM" and res.outputs["file_name"] == "Golden Seed"
+    with pytest.raises(CheckFailed) as e:
+        import_.preview(res, import_program(file_name="Golden Seed.zip"))
+    assert e.value.failures == [("file_name", "file_name: 'Golden Seed.zip': the environment lists a snapshot "
+                                              "without .zip: file_name 'Golden Seed' (an object ending in .zip is "
+                                              "imported as a snapshot)")]
+
+
+def test_state_from_before_file_name_was_an_input_plans_no_changes(import_, import_program, epm, oci_emulator,
+                                                                     bucket):
+    oci_emulator.put_object(bucket, "golden/Restore Me.zip", SNAPSHOT)
+    _, res = import_.up(None, import_program())
+    res.inputs.pop("file_name")  # what the engine kept from a check that had no file_name input
+    step, res = import_.up(res, import_program())
+    assert step == "same" and len(epm.jobs) == 1 and res.inputs["file_name"] == "Restore Me"
 
 
 def test_import_from_a_swift_url_with_retain(import_, import_program, epm, oci_emulator, bucket):

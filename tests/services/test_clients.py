@@ -89,10 +89,11 @@ def test_epm_export_and_import(epm_env, api_key):
     assert object_key[2] == "Artifact Snapshot.zip" and data == b"an LCM snapshot"
     client.delete_file("Artifact Snapshot")  # the import must bring it back
     assert "Artifact Snapshot" not in [f["name"] for f in client.files()]
-    job = client.copy_from_object_store(url=f"{url}/o/{object_key[2]}", **key)
+    job = client.copy_from_object_store(url=f"{url}/o/{object_key[2]}", file_name="Artifact Snapshot.zip", **key)
     assert client.wait(job, "import").state == jobs.SUCCEEDED
     names = [f["name"] for f in client.files()]
     assert "Artifact Snapshot" in names
+    assert epm_env.jobs[-1]["request"]["fileName"] == "Artifact Snapshot.zip"
 
 
 def test_epm_failure_carries_details(epm_env, api_key):
@@ -113,6 +114,8 @@ def test_epm_naming_assumptions():
     assert epm.imported_file_name("golden/Restore Me.zip") == "Restore Me"
     assert epm.imported_file_name("Snap.ZIP") == "Snap"
     assert epm.imported_file_name("load.csv") == "load.csv"
+    assert epm.copy_from_file_name("Restore Me", "golden/Restore Me.zip") == "Restore Me.zip"
+    assert epm.copy_from_file_name("inbox/load.csv", "load.csv") == "inbox/load.csv"
 
 
 def test_epm_file_field_and_its_hint(monkeypatch):
@@ -120,6 +123,8 @@ def test_epm_file_field_and_its_hint(monkeypatch):
     assert epm.file_field() == "filePath"
     hint = epm.file_field_hint("EPMLCM-14000: The required parameter 'filePath' is missing.")
     assert "sends the file as `filePath`" in hint and "OBJECTCOPY_EPM_FILE_FIELD=fileName" in hint
+    assert epm.file_field_hint("EPM status 4: Invalid parameter: missing required parameter(s): filePath") == hint
+    assert epm.file_field_hint("EPM status 4: Invalid parameter: missing required parameter(s): url") == ""
     assert epm.file_field_hint('Unrecognized field "filePath" (class CopyToRequest)')
     assert epm.file_field_hint("EPMLCM-14004: File 'inbox/x.csv' does not exist in the environment.") == ""
     assert epm.file_field_hint("EPMLCM-14000: The required parameter 'url' is missing.") == ""

@@ -1,0 +1,55 @@
+"""A Pulumi project of any runtime run through the real CLI with a file backend, with the plugin
+(`pulumi-resource-objectcopy`, from this venv) found on PATH."""
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+PASSPHRASE = "plugin-test"
+
+
+class Project:
+    def __init__(self, bin_dir: str, workdir: Path, program: Path, *, copy: bool = True):
+        self.dir = workdir / "project" if copy else program
+        if copy:
+            shutil.copytree(program, self.dir, symlinks=True, ignore=shutil.ignore_patterns("__pycache__"))
+        self.env = {**os.environ, "PATH": f"{bin_dir}:{Path(sys.executable).parent}:{os.environ['PATH']}",
+                    "PULUMI_HOME": str(workdir / "home"), "PULUMI_CONFIG_PASSPHRASE": PASSPHRASE,
+                    "PULUMI_SKIP_UPDATE_CHECK": "true", "PULUMI_DISABLE_AUTOMATIC_PLUGIN_ACQUISITION": "true",
+                    "PULUMI_NODEJS_TRANSPILE_ONLY": "true"}
+        self.transcript: list[str] = []   # every command's output, searched for secrets
+        backend = workdir / "backend"
+        backend.mkdir(exist_ok=True)
+        self.run("login", f"file://{backend}")
+        self.stack_name = ""
+
+    def stack(self, name: str) -> "Project":
+        self.run("stack", "init", name)
+        self.stack_name = name
+        return self
+
+    def run(self, *args: str, check: bool = True) -> subprocess.CompletedProcess:
+        proc = subprocess.run(["pulumi", "--non-interactive", *args], cwd=self.dir, env=self.env,
+                              capture_output=True, text=True, timeout=900)
+        self.transcript.append(proc.stdout + proc.stderr)
+        if check and proc.returncode != 0:
+            raise AssertionError(f"pulumi {' '.join(args)} exited {proc.returncode}:\n{proc.stdout}\n{proc.stderr}")
+        return proc
+
+    def config(self, key: str, value: str, *, secret: bool = False) -> None:
+        self.run("config", "set", *(["--secret"] if secret else []), key, value)
+
+    def export(self) -> dict:
+        return json.loads(self.run("stack", "export").stdout)
+
+    def resource(self, name: str, state: dict | None = None) -> dict:
+        state = state or self.export()
+        [res] = [r for r in state["deployment"]["resources"] if r["urn"].endswith(f"::{name}")]
+        return res
+
+    def outputs(self) -> dict:
+        return json.loads(self.run("stack", "output", "--json", "--show-secrets").stdout)

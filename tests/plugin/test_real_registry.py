@@ -1,0 +1,91 @@
+"""The plugin over the core's real registry: its schema, what importing it loads, and the SDKs generated from it."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+
+from pulumi_objectcopy import core
+from pulumi_objectcopy.plugin.server import make_provider
+
+from .harness import Plugin
+
+
+def test_schema_has_every_resource_and_function_of_the_core():
+    plugin = Plugin(core.resources(), core.functions())
+    from pulumi.runtime.proto import provider_pb2
+    schema = json.loads(plugin.call("GetSchema", provider_pb2.GetSchemaRequest(version=0)).schema)
+    assert set(schema["resources"]) == {f"objectcopy:index:{name}" for name in core.RESOURCE_MODULES}
+    assert set(schema["functions"]) == {f"objectcopy:index:{name}" for name in core.FUNCTION_MODULES}
+    copied = schema["resources"]["objectcopy:index:CopiedObject"]
+    assert {"sourceEtag", "metadataDirective", "writtenEtag"} <= set(copied["properties"])
+    assert copied["requiredInputs"] == ["source", "destination"]
+    assert set(schema["functions"]["objectcopy:index:getObject"]["outputs"]["properties"]) >= {
+        "etag", "size", "lastModified", "metadata", "contentType"}
+    for spec in [*schema["resources"].values(), *(f["inputs"] for f in schema["functions"].values()),
+                 *(f["outputs"] for f in schema["functions"].values())]:
+        for name, prop in {**spec["properties"], **spec.get("inputProperties", {})}.items():
+            assert "_" not in name and prop["description"], name
+    secret = {p.camel for r in core.resources().values() for p in r.schema.props if p.secret}
+    marked = {name for r in schema["resources"].values() for kind in ("properties", "inputProperties")
+              for name, prop in r[kind].items() if prop.get("secret")}
+    assert marked == secret
+
+
+def test_the_plugin_serves_before_loading_the_copy_code_and_never_loads_the_dynamic_resources():
+    probe = """
+import sys, json, asyncio
+from pulumi_objectcopy.plugin import server
+before = set(sys.modules)
+p = server.make_provider(None)
+from pulumi.provider.experimental.provider import GetSchemaRequest
+asyncio.run(p.get_schema(GetSchemaRequest(0)))
+print(json.dumps({"at_start": sorted(before),
+                  "after": sorted(set(sys.modules))}))
+"""
+    out = json.loads(subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, check=True).stdout)
+    # serving starts before the copy machinery (transfer, the stores' HTTP layer, requests) is loaded
+    assert not [m for m in out["at_start"] if m.startswith(("pulumi_objectcopy.transfer", "pulumi_objectcopy.http",
+                                                             "pulumi_objectcopy.core.copied_object"))]
+    # nor the dynamic resources (`import pulumi` itself loads pulumi.dynamic and dill: the SDK's, not ours)
+    assert not [m for m in out["after"] if m.startswith("pulumi_objectcopy.resources")]
+
+
+def test_provider_is_made_without_loading_the_core_resources():
+    provider = make_provider(None)
+    assert provider._loaded is None
+
+
+def test_sdks_generated_from_the_schema(sdk):
+    """scripts/gen-sdk.sh ran: the TypeScript SDK was compiled and packed, the Go SDK compiled."""
+    [tarball] = sdk.glob("objectcopy-pulumi-*.tgz")
+    assert (sdk / "nodejs" / "bin" / "copiedObject.js").exists() and tarball.stat().st_size > 0
+    assert "sourceEtag" in (sdk / "nodejs" / "copiedObject.ts").read_text()
+    go = (sdk / "go" / "objectcopy" / "copiedObject.go").read_text()
+    assert 'SourceEtag pulumi.StringOutput' in go or "SourceEtag" in go
+    assert json.loads((sdk / "schema.json").read_text())["language"]["nodejs"]["packageName"] == "@objectcopy/pulumi"
+
+
+def test_copied_object_in_process_on_local_files(tmp_path):
+    """The real CopiedObject through the servicer: the plan knows the source ETag, the copy is made, and state the
+    dynamic provider wrote for the same copy is read back in the plugin's form with no change planned."""
+    from pulumi.runtime.proto import provider_pb2
+    plugin = Plugin(core.resources(), core.functions())
+    urn = plugin.urn("seed", "objectcopy:index:CopiedObject")
+    (tmp_path / "golden.db").write_bytes(b"golden")
+    src, dst = f"file://{tmp_path}/golden.db", f"file://{tmp_path}/env/seed.db"
+    inputs, failures = plugin.check(urn, {"source": src, "destination": dst})
+    assert failures == [] and len(inputs["sourceEtag"]) == 32
+    _, planned = plugin.create(urn, inputs, preview=True)
+    assert planned["sourceEtag"] == inputs["sourceEtag"] and not (tmp_path / "env").exists()
+    id_, state = plugin.create(urn, inputs)
+    assert (tmp_path / "env" / "seed.db").read_bytes() == b"golden" and state["writtenEtag"] == state["etag"]
+
+    names = {p.camel: p.name for p in core.resource("CopiedObject").schema.props}
+    dynamic = {names[k]: v for k, v in state.items()} | {"__provider": "gASVpickled"}
+    assert plugin.diff(urn, id_, dynamic, inputs).changes == provider_pb2.DiffResponse.DIFF_NONE
+    rid, refreshed, rinputs = plugin.read(urn, id_, dynamic, dynamic)
+    assert rid == id_ and refreshed == state and rinputs["sourceEtag"] == state["sourceEtag"]
+
+    _, bad = plugin.check(urn, {"source": src, "destination": dst, "metadataDirective": "MOVE"})
+    assert [p for p, _ in bad] == ["metadataDirective"] and bad[0][1].startswith("metadataDirective:")
