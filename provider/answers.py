@@ -9,7 +9,8 @@ import re
 import requests
 from defusedxml import DefusedXmlException, ElementTree
 
-from .stores.base import BadAnswer, normalize_etag
+from .errors import BadAnswer
+from .etags import normalize_etag
 
 _HTML = re.compile(rb"<!doctype\s+html|<html[\s>]", re.IGNORECASE)
 _TITLE = re.compile(rb"<title[^>]*>\s*(.*?)\s*</title>", re.IGNORECASE | re.DOTALL)

@@ -118,9 +118,6 @@ def nested(src: ObjectURL, dst: ObjectURL, src_store: Store, dst_store: Store) -
     if here[:-1] != there[:-1]:
         return False
     src_key, dst_key = here[-1], there[-1]
-    if src.scheme == "file":  # realpath drops the '/' that makes a folder prefix
-        src_key += "/" if src.key.endswith("/") and not src_key.endswith("/") else ""
-        dst_key += "/" if dst.key.endswith("/") and not dst_key.endswith("/") else ""
     return dst_key != src_key and dst_key.startswith(src_key)
 
 

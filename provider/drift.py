@@ -222,7 +222,7 @@ def check_one(resource: dict[str, Any]) -> Finding:
     try:
         status, detail = checker(resource, out)
         return Finding(name, destination, status, detail)
-    except (ObjectCopyError, URLError) as e:
+    except ObjectCopyError as e:
         return Finding(name, destination, ERROR, str(e))
     except Exception as e:  # noqa: BLE001 - state we do not understand: one finding, not a traceback
         return Finding(name, destination, ERROR, f"{type(e).__name__}: {e}")

@@ -26,10 +26,10 @@ import urllib3
 
 from . import settings
 from .answers import Response, _is_html, answer_summary
+from .errors import (AccessDenied, AnswerLost, BadAnswer, BadRequest, NotFound, PreconditionFailed, SourceInterrupted,
+                     StoreError, Throttled, Transient, UsageError, redact_userinfo)
 from .inputs import header_problem
-from .stores.base import (AccessDenied, AnswerLost, BadAnswer, BadRequest, NotFound, PreconditionFailed,
-                          SourceInterrupted, StoreError, Throttled, Transient, UsageError)
-from .urls import redact_userinfo
+from .stores import secret_headers
 
 log = logging.getLogger("pulumi_objectcopy.http")
 T = TypeVar("T")
@@ -60,12 +60,6 @@ STATUS_ERRORS: dict[int, type[StoreError]] = {
 }
 RETRYABLE = (Throttled, Transient)
 
-SECRET_HEADERS = frozenset({
-    "authorization", "x-auth-token", "x-auth-key", "x-storage-token", "x-subject-token", "x-amz-security-token",
-    "x-cos-security-token", "x-oss-security-token", "x-amz-server-side-encryption-customer-key",
-    "x-amz-copy-source-server-side-encryption-customer-key", "opc-sse-customer-key", "cookie", "set-cookie",
-    "x-auth-password",
-})
 _SECRET_QUERY = re.compile(r"((?:X-Amz-Signature|X-Amz-Credential|X-Amz-Security-Token|Signature|"
                            r"temp_url_sig|security-token)=)[^&]*", re.IGNORECASE)
 
@@ -81,7 +75,9 @@ def error_type(status: int, code: str | None) -> type[StoreError] | None:
 
 
 def redact_headers(headers: Mapping[str, str]) -> dict[str, str]:
-    return {k: ("<redacted>" if k.lower() in SECRET_HEADERS else v) for k, v in headers.items()}
+    """The headers with the values of those that carry secrets (each store declares its own) hidden."""
+    secret = secret_headers()
+    return {k: ("<redacted>" if k.lower() in secret else v) for k, v in headers.items()}
 
 
 def redact_url(url: str) -> str:
@@ -300,7 +296,7 @@ def _refuse_bad_headers(req: "Request", headers: Mapping[str, str]) -> None:
     for name, value in headers.items():
         text = str(value)
         if problem := header_problem(text):
-            shown = "<redacted>" if name.lower() in SECRET_HEADERS else repr(text[:40])
+            shown = "<redacted>" if name.lower() in secret_headers() else repr(text[:40])
             raise UsageError(f"{req.context or req.method}: header {name} has a value HTTP cannot carry "
                              f"({shown} {problem})")
 

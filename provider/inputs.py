@@ -11,6 +11,8 @@ from datetime import timedelta
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
+from .stores import store_type
+
 if TYPE_CHECKING:  # the stores import the HTTP layer and profiles, which import these rules
     from .stores.base import Limits
 
@@ -81,7 +83,7 @@ def _shown(value) -> str:
 def key_problem(scheme: str, key: str, limits: Limits) -> str | None:
     """A name longer than the store takes (its limits say how long, in UTF-8 bytes), or None."""
     size = len(key.encode("utf-8", "surrogateescape"))
-    noun = "path" if scheme == "file" else "name"
+    noun = "path" if store_type(scheme).url.path else "name"
     if size > limits.max_key:
         return f"the {noun} is {size:,} bytes long (UTF-8), over the {limits.max_key:,} bytes {scheme}:// allows"
     if limits.max_segment is not None:

@@ -7,7 +7,7 @@ import logging
 import sys
 
 from . import settings
-from .stores.base import ConfigError
+from .errors import ConfigError
 
 _configured = False
 

@@ -5,6 +5,9 @@ file in OBJECTCOPY_PROFILES) or in Pulumi stack config `objectcopy:profiles`. It
 (environment variable names, a vendor profile, a stack config key), never the secrets themselves: tokens expire and
 a `pulumi destroy` may run months later, so nothing resolved here is ever stored. With no profile named, each
 vendor's own variables and files apply.
+
+Which fields a profile takes, what each holds and which would put a secret in plain text is each store's to say
+(its declaration, stores/store_type.py); every profile is checked against them when it is read (check_profile).
 """
 from __future__ import annotations
 
@@ -13,9 +16,10 @@ import json
 import logging
 import os
 import threading
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any
 
 try:
     import tomllib
@@ -23,39 +27,17 @@ except ModuleNotFoundError:  # Python 3.10
     import tomli as tomllib  # type: ignore[no-redef]
 
 from . import settings as settings_module
+from .errors import ConfigError
 from .inputs import header_problem, parse_size
-from .stores.base import ConfigError
-from .urls import SCHEMES, ObjectURL
+from .stores import STORE_MODULES, store_type, store_types
+from .urls import ObjectURL
 
-# Fields that would put a secret in plain text; each names the field to use instead.
-PLAINTEXT_SECRETS = {
-    "secret_access_key": "secret_access_key_env", "aws_secret_access_key": "secret_access_key_env",
-    "session_token": "session_token_env", "password": "password_env", "key": "key_env", "token": "token_env",
-    "secret_key": "secret_key_env", "access_key_secret": "access_key_secret_env",
-    "private_key": "key_file or private_key_env", "passphrase": "passphrase_env", "pass_phrase": "passphrase_env",
-}
-KNOWN_FIELDS = {
-    "scheme", "endpoint", "region", "addressing", "provider", "verify_tls", "ca_bundle", "aws_profile",
-    "access_key_id", "access_key_id_env", "secret_access_key_env", "session_token_env",
-    "secret_access_key_config", "session_token_config", "key_config", "password_config",
-    "secret_id_env", "secret_id_config", "secret_key_env", "secret_key_config", "access_key_secret_env",
-    "access_key_secret_config", "access_key_id_config", "service_domain", "signature_version",
-    "user", "tenancy", "fingerprint", "key_file", "private_key_env", "private_key_config", "passphrase_env",
-    "passphrase_config", "oci_profile", "copy_timeout", "min_part_size", "api",
-    "auth_url", "auth_version", "storage_url", "user", "user_env", "key_env", "username", "username_env",
-    "password_env", "project_name", "project_id",
-    "user_domain_name", "project_domain_name", "user_domain_id", "project_domain_id", "region_name", "interface",
-    "single_copy_limit", "multipart_cutoff", "part_size", "concurrency",
-}
-# Fields that are not text. Sizes take bytes or units ("64MiB").
-BOOL_FIELDS = frozenset({"verify_tls"})
-SIZE_FIELDS = frozenset({"single_copy_limit", "multipart_cutoff", "part_size", "min_part_size"})
-COUNT_FIELDS = frozenset({"concurrency"})
-SECONDS_FIELDS = frozenset({"copy_timeout"})
-URL_FIELDS = frozenset({"endpoint", "auth_url", "storage_url"})
+if TYPE_CHECKING:
+    from .stores.store_type import FieldKind, StoreType
 
 _stack_lock = threading.Lock()
 _stack_profiles: dict[str, dict] = {}
+_STACK = "stack config objectcopy:profiles"
 _stack_config: dict[str, str] = {}
 
 
@@ -66,8 +48,8 @@ def set_stack_config(config: Mapping[str, Any]) -> None:
     try:
         parsed = json.loads(profiles) if isinstance(profiles, str) and profiles.strip() else (profiles or {})
     except ValueError as e:
-        raise ConfigError(f"stack config objectcopy:profiles is not JSON: {e}") from None
-    parsed = checked_profiles(parsed, "stack config objectcopy:profiles")
+        raise ConfigError(f"{_STACK} is not JSON: {e}") from None
+    parsed = checked_profiles(parsed, _STACK)
     with _stack_lock:
         _stack_profiles.clear()
         _stack_profiles.update(parsed)
@@ -85,8 +67,13 @@ def profiles_file() -> Path:
 
 def load_profiles() -> dict[str, dict]:
     """Profiles from the file, then stack config (stack config wins on a clash)."""
+    return {name: settings for name, (_, settings) in _load_profiles().items()}
+
+
+def _load_profiles() -> dict[str, tuple[str, dict]]:
+    """name -> (where it is defined, its settings), as load_profiles."""
     path = profiles_file()
-    found: dict[str, dict] = {}
+    found: dict[str, tuple[str, dict]] = {}
     if path.is_file():
         try:
             data = tomllib.loads(path.read_text())
@@ -97,11 +84,12 @@ def load_profiles() -> dict[str, dict]:
         if others:
             raise ConfigError(f"{where}: {', '.join(others)} outside the [profiles] table; write each profile as "
                               "[profiles.NAME]")
-        found.update(checked_profiles(data.get("profiles", {}), where))
+        found.update((name, (where, settings)) for name, settings in checked_profiles(data.get("profiles", {}),
+                                                                                       where).items())
     elif os.environ.get("OBJECTCOPY_PROFILES"):
         raise ConfigError(f"OBJECTCOPY_PROFILES names {path}, which does not exist")
     with _stack_lock:
-        found.update(_stack_profiles)
+        found.update((name, (_STACK, settings)) for name, settings in _stack_profiles.items())
     return found
 
 
@@ -149,16 +137,18 @@ class Profile:
 def resolve(url: ObjectURL) -> Profile:
     if url.profile is None:
         return Profile(None, url.scheme, {})
-    profiles = load_profiles()
+    profiles = _load_profiles()
     if url.profile not in profiles:
-        where = f"{profiles_file()} or stack config objectcopy:profiles"
+        where = f"{profiles_file()} or {_STACK}"
         known = ", ".join(sorted(profiles)) or "none defined"
         raise ConfigError(f"profile {url.profile!r} in {url} is not defined in {where} (known: {known})")
-    settings = dict(profiles[url.profile])
+    where, settings = profiles[url.profile]
     declared = settings.get("scheme")
     if declared and declared != url.scheme:
         raise ConfigError(f"profile {url.profile!r} is for {declared}:// URLs, not {url.scheme}:// ({url})")
-    return Profile(url.profile, url.scheme, settings)
+    if not declared:  # checked when read against every store's fields: now against this scheme's
+        settings = check_profile(settings, url.scheme, name=url.profile, where=where)
+    return Profile(url.profile, url.scheme, dict(settings))
 
 
 def checked_profiles(profiles: Any, where: str) -> dict[str, dict]:
@@ -172,52 +162,93 @@ def checked_profiles(profiles: Any, where: str) -> dict[str, dict]:
         if not isinstance(settings, Mapping):
             raise ConfigError(f"{where}: profile {name!r} must be a table of settings ([profiles.{name}]), not "
                               f"{type(settings).__name__}")
-        problems = [f"{field}: {problem}" for field, problem in _field_problems(settings)]
-        if problems:
-            raise ConfigError(f"{where}: profile {name!r}: " + "; ".join(problems))
-        checked[name] = {field: _normalized(field, value) for field, value in settings.items()}
+        checked[name] = check_profile(settings, name=name, where=where)
     return checked
 
 
-def _field_problems(settings: Mapping[str, Any]) -> list[tuple[str, str]]:
+def check_profile(settings: Mapping[str, Any], scheme: str | None = None, *, name: str, where: str) -> dict:
+    """One profile's settings, checked as profile_problems does, with sizes in bytes; ConfigError naming `where`,
+    the profile and every field that is wrong, with the fix."""
+    problems = profile_problems(settings, scheme)
+    if problems:
+        raise ConfigError(f"{where}: profile {name!r}: " + "; ".join(f"{key}: {problem}" for key, problem in problems))
+    fields = profile_fields(_scheme_of(settings, scheme))
+    return {key: parse_size(value) if fields[key] == "size" else value for key, value in settings.items()}
+
+
+def profile_problems(settings: Mapping[str, Any], scheme: str | None = None) -> list[tuple[str, str]]:
+    """(field, problem) for each field of one profile's settings that its store does not take or that holds the
+    wrong type. The store is `scheme`'s, else the one the profile's own `scheme` field names; with neither, a field
+    any store takes is let through (it is checked again against the URL's scheme when the profile is used)."""
+    scheme = _scheme_of(settings, scheme)
+    fields, plaintext = profile_fields(scheme), plaintext_secrets(scheme)
     problems = []
-    for field, value in settings.items():
-        if field in PLAINTEXT_SECRETS:
-            problems.append((field, f"would hold a secret in plain text; name an environment variable with "
-                                    f"{PLAINTEXT_SECRETS[field]!r} instead"))
-        elif field not in KNOWN_FIELDS:
-            problems.append((field, "is not a profile field (see the README's Profiles section)"))
-        elif (problem := _value_problem(field, value)) is not None:
-            problems.append((field, problem))
+    for name, value in settings.items():
+        if name in plaintext:
+            problems.append((name, "would hold a secret in plain text; name an environment variable with "
+                                   + f"{plaintext[name]!r} instead"))
+        elif name not in fields:
+            problems.append((name, f"is not a field of {scheme}:// profiles, which take {', '.join(sorted(fields))}"
+                             if scheme else "is not a profile field (see the README's Profiles section)"))
+        elif (problem := _value_problem(name, fields[name], value, scheme)) is not None:
+            problems.append((name, problem))
     return problems
 
 
-def _value_problem(field: str, value: Any) -> str | None:
-    if field in BOOL_FIELDS:
+def _scheme_of(settings: Mapping[str, Any], scheme: str | None) -> str | None:
+    own = settings.get("scheme")
+    return scheme if scheme is not None else own if isinstance(own, str) and own in STORE_MODULES else None
+
+
+def profile_fields(scheme: str | None = None) -> dict[str, FieldKind]:
+    """The fields a profile for `scheme` takes, each with what it holds ("text", "url", "bool", "size", "count",
+    "seconds"); for no scheme, every store's."""
+    return {name: kind for store in _declared(scheme) for name, kind in store.fields.items()}
+
+
+def plaintext_secrets(scheme: str | None = None) -> dict[str, str]:
+    """The fields refused because they would hold a secret in plain text -> the field to use instead; for no scheme,
+    every store's."""
+    return {name: instead for store in _declared(scheme) for name, instead in store.plaintext_secrets.items()}
+
+
+def _declared(scheme: str | None) -> list[StoreType]:
+    return [store_type(scheme)] if scheme is not None else list(store_types().values())
+
+
+def __getattr__(name: str) -> object:
+    # The lists this module once kept for every store alike, as every store's fields now say
+    if name == "KNOWN_FIELDS":
+        return frozenset(profile_fields())
+    if name == "PLAINTEXT_SECRETS":
+        return plaintext_secrets()
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+
+
+def _value_problem(field: str, kind: FieldKind, value: Any, scheme: str | None) -> str | None:
+    if kind == "bool":
         return None if isinstance(value, bool) else f"must be true or false, not {value!r}"
-    if field in SIZE_FIELDS:
+    if kind == "size":
         try:
             parse_size(value)
         except ValueError as e:
             return str(e)
         return None
-    if field in COUNT_FIELDS:
+    if kind == "count":
         ok = isinstance(value, int) and not isinstance(value, bool) and value >= 1
         return None if ok else f"must be a whole number of 1 or more, not {value!r}"
-    if field in SECONDS_FIELDS:
+    if kind == "seconds":
         ok = isinstance(value, (int, float)) and not isinstance(value, bool) and 0 < value < float("inf")
         return None if ok else f"must be a number of seconds above 0, not {value!r}"
     if not isinstance(value, str):
         return f"must be text, not {type(value).__name__} {value!r}"
-    if field == "scheme" and value not in SCHEMES:
-        return f"{value!r} is not one of {', '.join(SCHEMES)}"
-    if field in URL_FIELDS:
+    if field == "scheme" and value not in STORE_MODULES:
+        return f"{value!r} is not one of {', '.join(STORE_MODULES)}"
+    if field == "scheme" and scheme is not None and value != scheme:
+        return f"{value!r}, but the profile is used for {scheme}:// URLs"
+    if kind == "url":
         return settings_module.url_problem(value)
     return header_problem(value) if "\x00" in value or "\n" in value or "\r" in value else None
-
-
-def _normalized(field: str, value: Any) -> Any:
-    return parse_size(value) if field in SIZE_FIELDS else value
 
 
 _warned_unverified: set[tuple[str | None, str | None]] = set()

@@ -14,15 +14,18 @@ import logging
 import os
 from urllib.parse import urlsplit
 
+from .errors import ConfigError, redact_userinfo
 from .inputs import header_problem
-from .stores.base import ConfigError
-from .urls import redact_userinfo
+from .stores import store_types
 
 DEFAULT_MAX_REQUESTS = 64
 MAX_REQUESTS = 10_000
 LOG_LEVELS = {"debug": logging.DEBUG, "info": logging.INFO, "warning": logging.WARNING, "error": logging.ERROR}
-# Schemes whose store has an endpoint to override (file:// has none).
-ENDPOINT_SCHEMES = ("s3", "swift", "cos", "oss", "oci")
+
+
+def endpoint_schemes() -> list[str]:
+    """Schemes whose store has an endpoint to override, as each store declares (file:// has none)."""
+    return [scheme for scheme, declared in store_types().items() if declared.has_endpoint]
 
 
 def url_problem(value) -> str | None:
@@ -104,7 +107,8 @@ def check_environment() -> None:
     """Every OBJECTCOPY_* setting, refused up front with all that is wrong (ConfigError)."""
     problems = []
     checks = [max_requests, log_level, log_file]
-    checks += [lambda scheme=scheme: endpoint(scheme) for scheme in ENDPOINT_SCHEMES]
+    schemes = endpoint_schemes()
+    checks += [lambda scheme=scheme: endpoint(scheme) for scheme in schemes]
     for check in checks:
         try:
             check()
@@ -112,8 +116,8 @@ def check_environment() -> None:
             problems.append(str(e))
     for name in sorted(os.environ):
         scheme = name.removeprefix("OBJECTCOPY_ENDPOINT_")
-        if name.startswith("OBJECTCOPY_ENDPOINT_") and scheme not in [s.upper() for s in ENDPOINT_SCHEMES]:
+        if name.startswith("OBJECTCOPY_ENDPOINT_") and scheme not in [s.upper() for s in schemes]:
             problems.append(f"{name}: {scheme.lower()!r} is not a scheme with an endpoint; use one of "
-                            + ", ".join(f"OBJECTCOPY_ENDPOINT_{s.upper()}" for s in ENDPOINT_SCHEMES))
+                            + ", ".join(f"OBJECTCOPY_ENDPOINT_{s.upper()}" for s in schemes))
     if problems:
         raise ConfigError("; ".join(problems))

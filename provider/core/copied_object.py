@@ -15,7 +15,7 @@ from .. import transfer, urls
 from ..errors import Cancelled
 from ..stores import open_store
 from ..stores.base import NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed, UsageError, same_etag
-from ..urls import URLError, parse
+from ..urls import parse
 from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure, Props, ReadResult, is_unknown
 from .cancel import aborted_on_cancel
 from .copied_object_schema import COPY_INPUTS, SCHEMA, Args
@@ -176,14 +176,14 @@ def _same_place(old: Any, new: Any) -> bool:
         return False
     try:
         return transfer.location(parse(old)) == transfer.location(parse(new))
-    except (ObjectCopyError, URLError):
+    except ObjectCopyError:
         return False  # the old profile is gone: it cannot be proven the same place, so replace
 
 
 def _check_destination(args: Args, unknown: set[str]) -> list[Failure]:
     try:
         store = open_store(args.destination_url)
-    except (ObjectCopyError, URLError) as e:
+    except ObjectCopyError as e:
         return [Failure("destination", f"destination: {e}")]
     options = args.write_options()
     return [Failure(name, f"{name}: {reason} (destination {args.destination})")

@@ -24,7 +24,7 @@ from .. import transfer
 from ..services import analytics, buckets
 from ..signing import oci as oci_signing
 from ..stores.base import AnswerLost, NotFound, ObjectCopyError
-from ..urls import URLError, parse
+from ..urls import parse
 from . import engine_log
 from .base import Provider
 
@@ -120,7 +120,7 @@ def head_bar(props: Mapping[str, Any], *, url: str | None = None) -> BarState:
         return BarState(text, transfer.head(where).etag)
     except NotFound:
         return BarState(text, missing=True)
-    except (ObjectCopyError, URLError) as e:
+    except ObjectCopyError as e:
         return BarState(text, problem=_scrub(str(e), props))
 
 

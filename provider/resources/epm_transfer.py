@@ -30,7 +30,7 @@ from pulumi.dynamic import CheckFailure, CheckResult, CreateResult, DiffResult, 
 from .. import jobs, transfer
 from ..services import epm
 from ..stores.base import ConfigError, NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed, UsageError
-from ..urls import ObjectURL, URLError, parse
+from ..urls import ObjectURL, parse
 from . import engine_log
 from . import epm_transfer_args as args
 from .base import Provider, drift_seen, drifted, restore_plan
@@ -140,7 +140,7 @@ class EpmObjectStoreExportProvider(_EpmTransferProvider):
             self._wait(client, job, f"copy {file_path!r} to {url}", file_hint=True,
                        again=f"it rewrites {obj}")
             info = self._written(obj, before, job, named=bool(bucket.object), url=url)
-        except (ObjectCopyError, URLError) as e:
+        except ObjectCopyError as e:
             raise Exception(f"EpmObjectStoreExport {file_path!r} -> {url}: {e}") from None
         return {**args.public(props, self.INPUTS), "job_id": job, "object_url": str(obj), "etag": info.etag,
                 "written_etag": info.etag, "size": info.size, "last_modified": _iso(info.last_modified),
@@ -180,7 +180,7 @@ class EpmObjectStoreExportProvider(_EpmTransferProvider):
             live = transfer.head(parse(props["object_url"], field="object_url"))
         except NotFound:
             return ReadResult("", {})  # deleted by hand: the engine drops it, and the next up exports again
-        except (ObjectCopyError, URLError) as e:
+        except ObjectCopyError as e:
             raise Exception(f"EpmObjectStoreExport refresh of {props.get('object_url')}: {e}") from None
         outs = {**props, "etag": live.etag, "size": live.size, "last_modified": _iso(live.last_modified)}
         # The inputs are left as stored (None), unless the object drifted: this state has no key, so only the
@@ -196,7 +196,7 @@ class EpmObjectStoreExportProvider(_EpmTransferProvider):
             written_at = props.get("last_modified")
             why = transfer.delete_if_unchanged(obj, props.get("written_etag"),
                                                datetime.fromisoformat(written_at) if written_at else None)
-        except (ObjectCopyError, URLError) as e:
+        except ObjectCopyError as e:
             raise Exception(f"EpmObjectStoreExport delete of {props.get('object_url')}: {e}") from None
         if why:
             engine_log.warn(f"EpmObjectStoreExport: {why}")
@@ -262,7 +262,7 @@ class EpmObjectStoreImportProvider(_EpmTransferProvider):
             if name not in names:
                 raise NotFound(f"EPM reported success (job {job}) but lists no file {name!r}, the name this "
                                f"provider expects for fileName {sent!r}{_close(name, names)}")
-        except (ObjectCopyError, URLError) as e:
+        except ObjectCopyError as e:
             raise Exception(f"EpmObjectStoreImport {url} -> {env}: {e}") from None
         return {**args.public(props, self.INPUTS), "job_id": job, "file_name": name,
                 "source_etag": source.etag if source else None, "imported_at": _now(),

@@ -172,7 +172,7 @@ def same_export_target(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool
     try:
         old = parse(olds["object_url"], field="object_url")
         new = bucket_url(news, direction="export")
-    except (URLError, ValueError):
+    except ValueError:  # URLError included
         return False
     if old.bucket != f"{new.namespace}/{new.bucket}":
         return False

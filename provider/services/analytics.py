@@ -19,8 +19,8 @@ import requests
 
 from .. import jobs
 from ..answers import json_body, without
+from ..errors import BadAnswer, BadRequest, ConfigError, NotFound
 from ..http import ERROR_CODES, Request, transport
-from ..stores.base import BadAnswer, BadRequest, ConfigError, NotFound
 
 API = "/api/20210901"
 WORK_REQUEST_TIMEOUT = 4 * 3600.0  # a snapshot of a large instance takes a long time; the id is kept meanwhile

@@ -34,8 +34,8 @@ import requests
 
 from .. import jobs
 from ..answers import json_body, without
+from ..errors import AccessDenied, BadAnswer, ConfigError, NotFound, StoreError
 from ..http import Request, transport
-from ..stores.base import AccessDenied, BadAnswer, ConfigError, NotFound, StoreError
 
 JOB_TIMEOUT = 4 * 3600.0
 

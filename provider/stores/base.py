@@ -25,33 +25,14 @@ MiB = 1024**2
 KiB = 1024
 
 
-# --- errors: defined in errors.py (the floor every layer imports), named here for the stores ---------------------
+# --- errors and ETag comparison: defined in errors.py and etags.py (below every layer), named here for the stores
 from ..errors import (AccessDenied, AnswerLost, BadAnswer, BadRequest, CannotCopyHere,  # noqa: E402,F401
                       ConfigError, NotFound, ObjectCopyError, PreconditionFailed, SourceInterrupted, StoreError,
                       Throttled, Transient, UsageError)
+from ..etags import etag_key, normalize_etag, same_etag  # noqa: E402
 
 
 # --- data -------------------------------------------------------------------------------------------------------
-def normalize_etag(etag: str | None) -> str | None:
-    """ETags arrive quoted (S3, Swift with RFC-compliant etags, SLO) or bare (plain Swift); compare them bare."""
-    if etag is None:
-        return None
-    return etag.strip().removeprefix("W/").strip('"') or None
-
-
-def etag_key(etag: str | None) -> str | None:
-    """What two ETags are compared by: bare and case-blind. Each store's spelling is kept everywhere else (it is
-    what the store takes back in a condition, and what states record): OSS answers upper-case hex, S3, COS and
-    Swift lower-case, and a user types either, so an ETag and an MD5 digest, or a recorded ETag and a fresh HEAD,
-    compare only through here."""
-    etag = normalize_etag(etag)
-    return etag.lower() if etag is not None else None
-
-
-def same_etag(a: str | None, b: str | None) -> bool:
-    return etag_key(a) == etag_key(b)
-
-
 @dataclass(frozen=True)
 class ObjectInfo:
     url: ObjectURL

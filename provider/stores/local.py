@@ -95,7 +95,9 @@ class LocalStore:
         return ("file",)
 
     def location(self, url: ObjectURL) -> tuple:
-        return ("file", os.path.realpath(url.key))
+        path = os.path.realpath(url.key)
+        # realpath drops the '/' that makes a folder prefix: put back, so a folder is located as other stores' are
+        return ("file", path + "/" if url.is_prefix and not path.endswith("/") else path)
 
     @staticmethod
     def _path(url: ObjectURL) -> str:

@@ -6,6 +6,10 @@ as long as the process: a test's, or a one-off `objectcopy` run's (useful only t
 
 put_object, stored and uploads are the tests' own client: they set up and check objects apart from the Store
 protocol under test, as boto3 does for S3.
+
+The store is this one module: its declaration (STORE) and its code. The registry imports it whenever a URL is
+parsed, so it imports nothing costly at load time (the body reader, which brings in requests, is imported where it
+is used).
 """
 from __future__ import annotations
 
@@ -16,14 +20,18 @@ import threading
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timezone
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-from .. import profiles
 from ..urls import ObjectURL
 from .base import (NO_CONDITIONS, BadRequest, Body, Capabilities, Limits, MiB, NotFound, ObjectInfo, Part,
                    PreconditionFailed, Readable, SourceConditions, Upload, WriteOptions, refuse_unsupported,
                    require_etag, resolved_write)
-from .common import CHUNK, open_body
+from .store_type import StoreType, URLShape
+
+if TYPE_CHECKING:
+    from ..profiles import Profile
+
+STORE = StoreType(scheme="mem", url=URLShape("bucket", "mem://bucket/key"), implementation=__name__)
 
 CAPABILITIES = Capabilities(multipart_copy=True, multipart_upload=True, list_uploads=True, delete_all_versions=True,
                             versioning=True, tagging=True, acl=True, storage_class=True, sse=True)
@@ -129,7 +137,7 @@ class MemoryStore:
     capabilities = CAPABILITIES
     limits = LIMITS
 
-    def __init__(self, profile: profiles.Profile | None):
+    def __init__(self, profile: Profile | None):
         self.profile = profile
 
     def identity(self) -> tuple[Any, ...]:
@@ -300,6 +308,7 @@ class MemoryStore:
 def _read_all(body: Body) -> bytes:
     if isinstance(body, (bytes, bytearray)):
         return bytes(body)
+    from .common import CHUNK, open_body
     stream = open_body(body)
     try:
         if hasattr(stream, "read"):
@@ -310,5 +319,5 @@ def _read_all(body: Body) -> bytes:
             stream.close()
 
 
-def from_profile(profile: profiles.Profile) -> MemoryStore:
+def from_profile(profile: Profile) -> MemoryStore:
     return MemoryStore(profile)
