@@ -43,8 +43,11 @@ class EpmObjectStoreExport(EpmTransfer):
             changes.append(Change("etag", f"the object was changed outside (ETag {state.get('etag')}, the export "
                                           f"wrote {state.get('written_etag')}): will export it again"))
         replaces = self.replaces(state, changes)
-        if imported(state) and same_export_target(state, inputs):  # the object imported, named another way
-            replaces = tuple(p for p in replaces if p not in ("url", "file_path"))
+        if imported(state):  # url and file_path replace it only when they name another object than the one imported
+            names = ("url",) if planned_object_url(inputs) is not UNKNOWN else ("url", "file_path")
+            target = tuple(c.property for c in changes if c.property in names)
+            replaces = tuple(p for p in replaces if p not in target) + \
+                (() if same_export_target(state, inputs) else target)
         return DiffResult(tuple(changes), replaces,
                           delete_before_replace=bool(replaces) and same_export_target(state, inputs))
 

@@ -107,12 +107,12 @@ def fingerprint_matches_key(p: Mapping[str, Any], name: Callable[[str], str]) ->
 # --- the properties ------------------------------------------------------------------------------------------------
 def _common(url: Prop) -> tuple[Prop, ...]:
     return (
-        Prop("environment_url", STRING, "the EPM environment, https://<host>; another one replaces the resource",
+        Prop("environment_url", STRING, "the EPM environment, `https://<host>`; another one replaces the resource",
              required=True, replaces=True, rules=(environment_url,)),
         url,
         Prop("oci_tenancy", STRING, "the OCID of the tenancy of the OCI API key EPM signs with "
-             "(ocid1.tenancy.oc1..<id>)", required=True, rules=(_ocid("tenancy"),)),
-        Prop("oci_user", STRING, "the OCID of the user of that key (ocid1.user.oc1..<id>)", required=True,
+             "(`ocid1.tenancy.oc1..<id>`)", required=True, rules=(_ocid("tenancy"),)),
+        Prop("oci_user", STRING, "the OCID of the user of that key (`ocid1.user.oc1..<id>`)", required=True,
              rules=(_ocid("user"),)),
         Prop("oci_fingerprint", STRING, "the key's fingerprint; default: computed from the key (when given, it must "
              "be the key's)", rules=(fingerprint_form,)),
@@ -120,7 +120,8 @@ def _common(url: Prop) -> tuple[Prop, ...]:
              secret=True, echoed=False, rules=(private_key,)),
         Prop("object_profile", STRING, "the objectcopy profile this provider reads the bucket with (to see the "
              "object, and to delete an export); default: the default OCI configuration", rules=(profile_name,)),
-        Prop("delete_policy", STRING, "delete (destroy removes what the resource wrote) or retain", default="delete",
+        Prop("delete_policy", STRING, "delete: destroy removes what the resource wrote (an export's object only while it is unchanged); "
+             "retain: destroy leaves it", default="delete",
              choices=DELETE_POLICIES, case="lower"),
     )
 
@@ -134,14 +135,14 @@ EXPORT = ResourceSchema(
                 "Store v3), and keeps the object there: overwritten or deleted by hand, the next apply exports again.",
     import_id="ENVIRONMENT_URL,OBJECT_URL",
     props=(
-        *_common(Prop("url", STRING, "the bucket, https://objectstorage.<region>.oraclecloud.com/n/<namespace>/b/"
-                      "<bucket>, or the object in it (.../o/<object>); by default the object is named after the file, "
+        *_common(Prop("url", STRING, "the bucket, `https://objectstorage.<region>.oraclecloud.com/n/<namespace>/b/"
+                      "<bucket>`, or the object in it (`.../o/<object>`); by default the object is named after the file, "
                       "plus .zip for a snapshot; another one replaces the export", required=True, replaces=True,
                       rules=(_bucket_url(swift=False, needs_object=False),))),
         Prop("file_path", STRING, "the file or snapshot in the environment, such as `Artifact Snapshot` (no .zip) or "
              "`inbox/data.csv`; another one replaces the export", required=True, replaces=True, rules=(file_path,)),
         Prop("job_id", STRING, "the EPM job of the last export (none for an imported export)", output=True),
-        Prop("object_url", STRING, "the object written, as oci://[PROFILE@]namespace/bucket/object", output=True),
+        Prop("object_url", STRING, "the object written, as `oci://[PROFILE@]namespace/bucket/object`", output=True),
         Prop("etag", STRING, "the object's ETag, as last seen", output=True),
         Prop("written_etag", STRING, "the ETag the export wrote; drift is etag != written_etag", output=True),
         Prop("size", INT, "the object's size in bytes, as last seen", output=True),
@@ -158,9 +159,9 @@ IMPORT = ResourceSchema(
                 "v3), and again whenever the object changes (track_source): the plan shows the object's new ETag.",
     import_id="ENVIRONMENT_URL,FILE_NAME",
     props=(
-        *_common(Prop("url", STRING, "the object to copy, https://objectstorage.<region>.oraclecloud.com/n/"
-                      "<namespace>/b/<bucket>/o/<object> (or the Swift form https://swiftobjectstorage.<region>."
-                      "oraclecloud.com/v1/<namespace>/<bucket>/<object>); another one replaces the import",
+        *_common(Prop("url", STRING, "the object to copy, `https://objectstorage.<region>.oraclecloud.com/n/"
+                      "<namespace>/b/<bucket>/o/<object>` (or the Swift form `https://swiftobjectstorage.<region>."
+                      "oraclecloud.com/v1/<namespace>/<bucket>/<object>`); another one replaces the import",
                       required=True, replaces=True, rules=(_bucket_url(swift=True, needs_object=True),))),
         Prop("track_source", BOOL, "import again when the object changes (its ETag is planned at every plan)",
              default=True),
