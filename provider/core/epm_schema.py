@@ -120,9 +120,9 @@ def _common(url: Prop) -> tuple[Prop, ...]:
              secret=True, echoed=False, rules=(private_key,)),
         Prop("object_profile", STRING, "the objectcopy profile this provider reads the bucket with (to see the "
              "object, and to delete an export); default: the default OCI configuration", rules=(profile_name,)),
-        Prop("delete_policy", STRING, "delete: destroy removes what the resource wrote (an export's object only while it is unchanged); "
-             "retain: destroy leaves it", default="delete",
-             choices=DELETE_POLICIES, case="lower"),
+        Prop("delete_policy", STRING, "delete: destroy removes what the resource wrote (an export's object only "
+             "while it is unchanged); retain: destroy leaves it", default="delete", choices=DELETE_POLICIES,
+             case="lower"),
     )
 
 
@@ -136,8 +136,8 @@ EXPORT = ResourceSchema(
     import_id="ENVIRONMENT_URL,OBJECT_URL",
     props=(
         *_common(Prop("url", STRING, "the bucket, `https://objectstorage.<region>.oraclecloud.com/n/<namespace>/b/"
-                      "<bucket>`, or the object in it (`.../o/<object>`); by default the object is named after the file, "
-                      "plus .zip for a snapshot; another one replaces the export", required=True, replaces=True,
+                      "<bucket>`, or the object in it (`.../o/<object>`); by default the object is named after the "
+                      "file, plus .zip for a snapshot; another one replaces the export", required=True, replaces=True,
                       rules=(_bucket_url(swift=False, needs_object=False),))),
         Prop("file_path", STRING, "the file or snapshot in the environment, such as `Artifact Snapshot` (no .zip) or "
              "`inbox/data.csv`; another one replaces the export", required=True, replaces=True, rules=(file_path,)),
