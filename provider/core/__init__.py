@@ -27,6 +27,7 @@ from .api import (
 # is one module plus one line here.
 RESOURCE_MODULES: dict[str, str] = {
     "CopiedObject": "copied_object",
+    "EpmObjectStoreExport": "epm_export", "EpmObjectStoreImport": "epm_import",
 }
 # Function name (Pulumi's) -> the core module that defines FUNCTION (api.Function).
 FUNCTION_MODULES: dict[str, str] = {"getObject": "get_object"}

@@ -68,7 +68,13 @@ class CoreProvider(Provider):
         result = self._run(lambda: self.core.read(id_, _from_pulumi(props), _context()))
         if result.id is None:
             return ReadResult("", {})  # gone: the engine drops it, and the next up creates it again
-        return ReadResult(result.id, result.state, {**result.inputs, **drift_seen(result.state)})
+        return ReadResult(result.id, result.state, self.read_inputs(result))
+
+    @staticmethod
+    def read_inputs(result: core.ReadResult) -> dict[str, Any] | None:
+        """The inputs a refresh hands back to the engine (None: keep the engine's own), with the ETags of a drift
+        that show why the next up writes again (base.py)."""
+        return {**result.inputs, **drift_seen(result.state)}
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._run(lambda: self.core.delete(id_, _from_pulumi(props), _context()))

@@ -501,3 +501,58 @@ def test_the_resource_classes_send_the_key_as_a_secret(key):
     assert json.loads(proc.stdout.strip().splitlines()[-1]) == {
         "pulumi-python:dynamic/objectcopy:EpmObjectStoreExport": {"secret": True, "same_key": True},
         "pulumi-python:dynamic/objectcopy:EpmObjectStoreImport": {"secret": True, "same_key": True}}
+
+
+# --- import (the core's import_, as the plugin and terraform call it; dynamic resources cannot be imported) --------
+def test_an_export_is_imported_by_its_object_and_recorded_without_a_job(export_program, epm, oci_emulator, bucket,
+                                                                        bucket_url):
+    from pulumi_objectcopy import core
+    from pulumi_objectcopy.core import Context
+    from pulumi_objectcopy.errors import UsageError
+    r = core.resource("EpmObjectStoreExport")
+    put = oci_emulator.put_object(bucket, "exports/data.csv", CSV)
+    obj = f"oci://oci@{oci_emulator.namespace}/{bucket}/exports/data.csv"
+    with pytest.raises(UsageError) as e:  # the Object Storage URL is read with the default OCI configuration
+        r.import_(f"{epm.url},{bucket_url}/o/exports/data.csv", Context())
+    assert str(e.value).startswith(f"EpmObjectStoreExport import of oci://{oci_emulator.namespace}/{bucket}/"
+                                   "exports/data.csv: no OCI API key")
+    read = r.import_(f"{epm.url},{obj}", Context())
+    assert read.id == obj and read.state["written_etag"] == read.state["etag"] == put["etag"]
+    assert read.state["job_id"] is None and "oci_private_key" not in read.state
+    program = r.check(export_program()).inputs
+    diff = r.diff(read.id, read.state, program)
+    assert diff.changed and not diff.replaces  # the credentials and file_path recorded, in place
+    updated = r.update(read.id, read.state, program, Context())
+    assert not r.diff(read.id, updated.state, r.check(export_program()).inputs).changed
+    assert epm.jobs == [] and r.delete(read.id, updated.state, Context()) == ()
+    assert objects(oci_emulator, bucket) == {}
+
+    with pytest.raises(UsageError) as e:
+        r.import_(f"{epm.url},{obj}", Context())
+    assert str(e.value) == f"import '{epm.url},{obj}': there is no object {obj}; nothing to import"
+
+
+def test_an_import_is_imported_by_its_file_name_and_tracks_its_source_from_then(import_program, epm, oci_emulator,
+                                                                                bucket):
+    from pulumi_objectcopy import core
+    from pulumi_objectcopy.core import Context
+    from pulumi_objectcopy.errors import UsageError
+    r = core.resource("EpmObjectStoreImport")
+    with pytest.raises(UsageError) as e:
+        r.import_(f"{epm.url},inbox/dta.csv", Context())
+    assert str(e.value) == f"import '{epm.url},inbox/dta.csv': {epm.url} lists no file 'inbox/dta.csv' (2 files " \
+                           "listed); did you mean 'inbox/data.csv'?; nothing to import"
+    read = r.import_(f"{epm.url},Artifact Snapshot", Context())
+    assert read.id == "Artifact Snapshot" and read.state["job_id"] is None and read.state["url"] is None
+
+    v1 = oci_emulator.put_object(bucket, "golden/Restore Me.zip", SNAPSHOT)["etag"]
+    program = r.check(import_program(file_name="Artifact Snapshot", track_source=True)).inputs
+    diff = r.diff(read.id, read.state, program)
+    assert not diff.replaces and {"url", "source_etag", "oci_private_key"} <= set(diff.properties)
+    adopted = r.update(read.id, read.state, program, Context()).state
+    assert adopted["source_etag"] == v1 and epm.jobs == []  # recorded as the one imported, with no job
+    oci_emulator.put_object(bucket, "golden/Restore Me.zip", SNAPSHOT + b" v2")
+    changed = r.check(import_program(file_name="Artifact Snapshot", track_source=True)).inputs
+    assert [c.property for c in r.diff(read.id, adopted, changed).changes] == ["source_etag"]
+    r.update(read.id, adopted, changed, Context())
+    assert len(epm.jobs) == 1 and epm.files["Artifact Snapshot"]["bytes"] == SNAPSHOT + b" v2"
