@@ -19,7 +19,7 @@ declare -A LANE_DIRS=(
 )
 # lane -> budget in seconds on a new 2-core machine (the run's own time is printed at the end of each lane).
 declare -A LANE_BUDGET=([fast]=600 [lint]=300 [stores]=1200 [lifecycle]=1200 [terraform]=1200 [plugin]=1200 [prefix]=900)
-ORDER=(fast stores lifecycle terraform plugin prefix)
+ORDER=(fast stores lifecycle plugin prefix terraform)
 
 lanes=() pytest_args=()
 for arg in "$@"; do  # a lane's name is a lane; anything else is pytest's (`-p no:cacheprovider`, `-k expr`)
@@ -38,12 +38,29 @@ needs_servers=0
 for lane in "${lanes[@]}"; do
   case "$lane" in fast|lint) ;; *) needs_servers=1 ;; esac
 done
-if [ "$needs_servers" = 1 ]; then bash scripts/setup.sh; else bash scripts/setup.sh --no-servers; fi
+bash scripts/setup.sh --no-servers
+if [ "$needs_servers" = 1 ]; then
+  # The Go builds (pulumi CLI and its hosts, OpenTofu) run in the background while the first lanes run; a lane
+  # that needs one waits for it below (each build holds a lock).
+  bash scripts/setup.sh --start-builds
+  bash scripts/setup.sh --servers
+fi
+
+# What a lane needs beyond the venv and the servers, made sure of (or waited for) before its budget starts.
+needs() {
+  case "$1" in
+    lifecycle|plugin|prefix) bash scripts/pulumi-cli.sh >/dev/null ;;
+    terraform) bash scripts/terraform.sh install ;;
+  esac
+}
 
 scale=${OBJECTCOPY_LANE_BUDGET_SCALE:-1}
 summary=() failed=0
 for lane in "${lanes[@]}"; do
   budget=$(( ${LANE_BUDGET[$lane]} * scale ))
+  waited=$(date +%s)
+  needs "$lane"
+  [ $(( $(date +%s) - waited )) -lt 5 ] || echo "=== lane $lane waited $(( $(date +%s) - waited ))s for its builds" >&2
   start=$(date +%s)
   echo "=== lane $lane (budget ${budget}s)" >&2
   rc=0
