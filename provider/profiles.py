@@ -43,7 +43,7 @@ KNOWN_FIELDS = {
     "auth_url", "auth_version", "storage_url", "user", "user_env", "key_env", "username", "username_env",
     "password_env", "project_name", "project_id",
     "user_domain_name", "project_domain_name", "user_domain_id", "project_domain_id", "region_name", "interface",
-    "single_copy_limit", "multipart_cutoff", "part_size", "concurrency",
+    "single_copy_limit", "multipart_cutoff", "part_size", "concurrency", "list_page_size",
 }
 
 _stack_lock = threading.Lock()

@@ -16,6 +16,7 @@ from .api import (UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Fa
 # is one module plus one line here.
 RESOURCE_MODULES: dict[str, str] = {
     "CopiedObject": "copied_object",
+    "CopiedPrefix": "copied_prefix",
 }
 # Function name (Pulumi's) -> the core module that defines FUNCTION (api.Function).
 FUNCTION_MODULES: dict[str, str] = {"getObject": "get_object"}

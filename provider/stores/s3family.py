@@ -24,7 +24,8 @@ from ..urls import ObjectURL
 from .base import (BadAnswer, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed, SourceConditions,
                    Upload,
                    WriteOptions, normalize_etag, refuse_unsupported, require_etag, resolved_write)
-from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
+from .common import (StreamingBody, content_headers, http_date, list_page_size, parse_http_date, parse_iso_date,
+                     request_body)
 
 _GET_CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
                           "if_modified_since": "If-Modified-Since", "if_unmodified_since": "If-Unmodified-Since"}
@@ -153,12 +154,15 @@ class S3Family:
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
         marker = None
+        page = list_page_size(self.profile)
         while True:
             if self.dialect.list_v2:
                 params = [("list-type", "2"), ("prefix", prefix.key)] + (
                     [("continuation-token", marker)] if marker else [])
             else:
                 params = [("prefix", prefix.key)] + ([("marker", marker)] if marker else [])
+            if page:
+                params.append(("max-keys", str(page)))
             query = "&".join(f"{k}={q(v)}" for k, v in sorted(params))
             what = f"list {prefix}"
             root = xml_body(self._send("GET", prefix.bucket, "", query, context=what), what, "ListBucketResult")
