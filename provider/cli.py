@@ -265,6 +265,9 @@ def build_parser() -> argparse.ArgumentParser:
     where.add_argument("--state", metavar="FILE", help="a file written by `pulumi stack export`")
     dr.add_argument("--json", action="store_true")
     dr.set_defaults(func=cmd_drift)
+
+    from .sync.command import add_parser as add_sync_parser
+    add_sync_parser(sub, common)
     return parser
 
 

@@ -146,6 +146,12 @@ def check_epm_import(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str
     return IN_SYNC, ""
 
 
+def check_copied_prefix(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str, str]:
+    from .core.copied_prefix import drift_status
+    side, detail = drift_status(out)
+    return {"destination": DEST_CHANGED, "source": SOURCE_CHANGED}.get(side, IN_SYNC), detail
+
+
 def _snapshot_place(out: dict[str, Any]) -> str:
     return out.get("bar_object") or f"{out.get('name')} on {out.get('instance_url')}"
 
@@ -158,6 +164,7 @@ CHECKERS: dict[str, tuple[Checker, Callable[[dict[str, Any]], str]]] = {
     TYPE_PREFIX + "EpmObjectStoreExport": (check_epm_export, lambda o: o.get("object_url") or ""),
     TYPE_PREFIX + "EpmObjectStoreImport": (check_epm_import,
                                            lambda o: f"{o.get('file_name')} in {o.get('environment_url')}"),
+    TYPE_PREFIX + "CopiedPrefix": (check_copied_prefix, lambda o: o.get("destination") or ""),
 }
 
 

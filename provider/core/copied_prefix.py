@@ -170,6 +170,10 @@ class _Plans:
         with self._lock:
             return self._plans.pop(key, None)
 
+    def clear(self) -> None:
+        with self._lock:
+            self._plans.clear()
+
 
 PLANS = _Plans()
 
@@ -243,9 +247,11 @@ def _failure(doing: str, plan: planning.Plan, outcome: Outcome) -> ObjectCopyErr
     error = ObjectCopyError(f"{doing}: {failed:,} of {len(plan.copy) + len(plan.prune):,} objects failed "
                             f"({outcome.errors()}); {len(outcome.written):,} were copied, and the next update adopts "
                             "them")
-    first = next((e for _, e in outcome.failed), None)
-    if first and "changed since it was planned" in first:
-        error = PreconditionFailed(str(error))
+    if outcome.changed and len(outcome.changed) == failed:  # sources changed since they were listed, nothing else
+        error = PreconditionFailed(f"{doing}: {failed:,} of {len(plan.copy):,} objects changed at the source since "
+                                   f"it was planned ({_first(sorted(outcome.changed))}) and were not copied; "
+                                   f"{len(outcome.written):,} were copied, and the next update adopts them and "
+                                   "copies the new versions")
     return error
 
 
@@ -348,6 +354,23 @@ def _check_overlap(args: PrefixArgs) -> list[Failure]:
         return [Failure("destination", f"destination: {args.destination} overlaps the source {args.source}; "
                                        "copy to a prefix outside it")]
     return []
+
+
+def drift_status(out: Mapping[str, Any]) -> tuple[str | None, str]:
+    """For `objectcopy drift`, from a state's outputs: ("destination", detail) when objects this resource wrote
+    were edited or deleted, ("source", detail) when the source's listing is no longer the one copied, else (None,
+    ""). Two listings, no request per object."""
+    args = PrefixArgs(out)
+    record = _record(out)
+    dest = _list(args.destination_url, None)
+    edited = sorted(rel for rel, mine in record.items() if rel in dest and not mine.holds(dest[rel].etag))
+    deleted = sorted(rel for rel in record if rel not in dest)
+    if edited or deleted:
+        return "destination", _drift_text(edited, deleted)
+    source = _list(args.source_url, args)
+    if listings.digest(source) != out.get("source_digest"):
+        return "source", planning.pending(source, record).describe(prune=args.prune, first=FIRST)
+    return None, f"{len(record):,} objects"
 
 
 RESOURCE = CopiedPrefix()

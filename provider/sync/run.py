@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 from typing import Callable, Iterable, Iterator, Mapping, TypeVar
 
 from .. import transfer
-from ..stores.base import NotFound, ObjectCopyError, Store, WriteOptions
+from ..stores.base import NotFound, ObjectCopyError, PreconditionFailed, Store, WriteOptions
 from ..urls import ObjectURL
 from .listing import Entry, url_of
 from .plan import Plan
@@ -49,6 +49,7 @@ class Outcome:
     bytes_copied: int = 0
     methods: Counter = field(default_factory=Counter)
     failed: list[tuple[str, str]] = field(default_factory=list)     # (key, error) of copies
+    changed: list[str] = field(default_factory=list)                # of those, sources changed since listed
     pruned: set[str] = field(default_factory=set)
     prune_failed: list[tuple[str, str]] = field(default_factory=list)
     cancelled: bool = False
@@ -83,6 +84,8 @@ def carry_out(plan: Plan, source: Mapping[str, Entry], src_root: ObjectURL, dst_
         except ObjectCopyError as e:
             with lock:
                 out.failed.append((rel, str(e)))
+                if isinstance(e, PreconditionFailed):
+                    out.changed.append(rel)
             tally.add(1, 0, failed=True)
         else:
             with lock:
