@@ -43,6 +43,7 @@ class Contender:
     dst_prefix: tuple[Any, str] | None = None    # (client, prefix) for many-object runs
     proxy: StreamingCountingProxy | None = None  # reset before each run, its counts attached after
     size: int | None = None                      # the destination must have this size, or the run failed
+    before: Callable[[], None] | None = None     # prepares each run (untimed), e.g. changes some source objects
 
 
 def run_interleaved(contenders: list[Contender], runs: int, timeout: float) -> dict[str, list[dict]]:
@@ -54,6 +55,8 @@ def run_interleaved(contenders: list[Contender], runs: int, timeout: float) -> d
                 fx.delete_key(c.dst[0], c.dst[2], c.dst[1])
             if c.dst_prefix:
                 fx.delete_prefix(*c.dst_prefix)
+            if c.before:
+                c.before()
             if c.proxy:
                 c.proxy.reset()
             need = 2 * (c.size or 0) + GiB  # the copy, plus room for whatever else MinIO writes meanwhile
@@ -354,11 +357,13 @@ def main() -> int:
     ap.add_argument("--swift", action="store_true", help="also run case 5 from MinIO to Swift's s3api")
     ap.add_argument("--keep", action="store_true", help="keep test objects on the servers for the next run")
     ap.add_argument("--no-peers", action="store_true", help="do not run bench/peers.sh (rclone/s5cmd cells ERR)")
+    ap.add_argument("--mixed", action="store_true", help="also case 9: 1,000 objects, ~20 GiB (needs ~60 GiB free)")
     args = ap.parse_args()
-    only = {int(x) for x in args.only.split(",")} if args.only else {1, 2, 3, 4, 5}
+    only = {int(x) for x in args.only.split(",")} if args.only else {1, 2, 3, 4, 5, 6, 7, 8} | (
+        {9} if args.mixed else set())
 
     bindir = None
-    if not args.no_peers and only & {2, 5}:
+    if not args.no_peers and only & {2, 5, 6, 7, 8, 9}:
         import subprocess
         out = subprocess.run([str(HERE / "peers.sh")], stdout=subprocess.PIPE, text=True)
         bindir = Path(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 and out.stdout.strip() else None
@@ -377,6 +382,9 @@ def main() -> int:
             (5, lambda: bench.case5(fx.MINIO_OTHER))]
         if args.swift:
             steps.append((5, lambda: bench.case5(fx.SWIFT)))
+        from sync_cases import SyncCases
+        sync = SyncCases(bench, Contender, run_interleaved)
+        steps += [(6, sync.case6), (7, sync.case7), (8, sync.case8), (9, sync.case9)]
         for n, step in steps:
             if n in only:
                 fx.log(f"case {n} ...")

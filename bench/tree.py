@@ -20,6 +20,8 @@ SEED = 20261121
 TREES = {
     # 100,000 objects of 1 KiB in 100 folders of 1,000 (rclone lists folder by folder, s5cmd flat: both ~100 pages)
     "small100k": {"prefix": "bench/sync-small100k/src/", "count": 100_000},
+    # the same shape at 2,000: requests counted through the proxy, and --quick
+    "small2k": {"prefix": "bench/sync-small2k/src/", "count": 2_000},
     # 1,000 objects from 1 KiB to 256 MiB, sizes log-uniform from a fixed seed (about 20 GiB in all)
     "mixed": {"prefix": "bench/sync-mixed/src/", "count": 1000},
 }
@@ -81,7 +83,7 @@ def main() -> int:
     client = fx.MINIO.boto3(pool=32)
     fx.ensure_bucket(client)
     spec = TREES[args.tree]
-    made = (ensure_small(client, spec["prefix"], spec["count"]) if args.tree == "small100k"
+    made = (ensure_small(client, spec["prefix"], spec["count"]) if args.tree.startswith("small")
             else ensure_mixed(client, spec["prefix"], spec["count"]))
     fx.log(f"{args.tree}: {made} objects written under {spec['prefix']}")
     return 0

@@ -40,6 +40,7 @@ class CoreProvider(ResourceProvider):
     # Nothing secret is captured: credentials are resolved per call, so the pickled provider can stay plain.
     serialize_as_secret_always = False
     core_name = ""
+    explain_diff = False  # say each change's reason in the engine's diagnostics (the dynamic protocol drops them)
 
     @property
     def core(self) -> core.Resource:
@@ -54,6 +55,10 @@ class CoreProvider(ResourceProvider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         diff = self.core.diff(id_, _from_pulumi(olds), _from_pulumi(news))
+        if self.explain_diff:  # the dynamic protocol drops a diff's reasons: say them as a diagnostic instead
+            for change in diff.changes:
+                if change.reason:
+                    engine_log.info(f"{self.core_name} {id_}: {change.reason}")
         return DiffResult(changes=diff.changed, replaces=list(diff.replaces),
                           delete_before_replace=diff.delete_before_replace)
 

@@ -14,6 +14,7 @@ from .adapter import CoreProvider, resource_props
 
 class CopiedPrefixProvider(CoreProvider):
     core_name = "CopiedPrefix"
+    explain_diff = True  # "3 changed, 1 new, 2 gone from the source: ..." in the preview
 
 
 class CopiedPrefix(Resource, module="objectcopy", name="CopiedPrefix"):
