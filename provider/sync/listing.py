@@ -6,6 +6,7 @@ made back only for the objects a plan touches.
 from __future__ import annotations
 
 import hashlib
+from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime
 from typing import Iterable, Mapping, NamedTuple
 
@@ -31,14 +32,32 @@ class Entry(NamedTuple):
 
 
 Listing = dict[str, Entry]
+FOLDERS = 8  # sub-prefixes listed at a time
 
 
 def list_prefix(store: Store, prefix: ObjectURL, keys: KeyFilter = KeyFilter()) -> Listing:
     """Every object under `prefix` whose key relative to it the filter selects. Folder markers (keys ending in
-    '/', as consoles make them) are not objects to copy."""
-    start = len(prefix.key)
+    '/', as consoles make them) are not objects to copy. A store that lists one level at a time (S3's delimiter)
+    has its sub-prefixes listed side by side, FOLDERS at a time: a listing is a chain of pages, each waiting for
+    the last, so a tree of 100 folders lists several times faster in parallel than as one chain."""
+    one_level = getattr(store, "list_folder", None)
+    if one_level is None:
+        return _collect(store.list(prefix), len(prefix.key), keys)
+    subs: list[str] = []
+    top: list[ObjectInfo] = []
+    for item in one_level(prefix):
+        (subs if isinstance(item, str) else top).append(item)
+    listing = _collect(top, len(prefix.key), keys)
+    if subs:
+        with ThreadPoolExecutor(min(FOLDERS, len(subs)), thread_name_prefix="objectcopy-list") as pool:
+            for part in pool.map(lambda sub: _collect(store.list(prefix.with_key(sub)), len(prefix.key), keys), subs):
+                listing.update(part)
+    return listing
+
+
+def _collect(infos: Iterable[ObjectInfo], start: int, keys: KeyFilter) -> Listing:
     listing: Listing = {}
-    for info in store.list(prefix):
+    for info in infos:
         rel = info.url.key[start:]
         if rel and not rel.endswith("/") and keys.selects(rel):
             listing[rel] = Entry.of(info)

@@ -127,7 +127,7 @@ def test_up_noop_change_drift_prune_destroy(backend, key_prefix, counted):
 def test_a_listing_of_more_than_one_page(backend, key_prefix, counted):
     b = backend
     src, dst = key_prefix + "many/", key_prefix + "copy/"
-    names = [f"k{i}" for i in range(7)]
+    names = [f"k{i}" for i in range(3)] + [f"f{i % 2}/k{i}" for i in range(4)]  # files and folders, both paged
     for name in names:
         b.put(src + name, name.encode())
     paged = None
@@ -140,8 +140,9 @@ def test_a_listing_of_more_than_one_page(backend, key_prefix, counted):
         assert state["object_count"] == 7 and [b.get(dst + n) for n in names] == [n.encode() for n in names]
         if paged:
             listings = [p for m, p, _ in counted.requests if m == "GET" and "many" in p and "/auth/" not in p]
-            # 4 pages of 2 for the check; the update copies from that same listing (the plan), without listing again
-            assert len(listings) == 4, listings
+            # pages of 2 (S3's folders are listed one by one, side by side); the update copies from the check's
+            # listing (the plan) without listing the source again
+            assert len(listings) >= 4, listings
         counted.reset()
         assert up({"source": url(src), "destination": url(dst)}, state)[1].changed is False
         R.delete(state["destination"], state, Context())
