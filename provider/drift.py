@@ -5,6 +5,8 @@ has a checker in CHECKERS against what the resource recorded when it last wrote:
 
 - CopiedObject: the destination's ETag against `written_etag` ("destination changed" / "destination missing"),
   and with track_source the source's against `source_etag` ("source changed").
+- CopiedPrefix: the destination listed against the record of what the resource wrote ("destination changed":
+  objects edited or deleted, named), then the source's listing against `source_digest` ("source changed").
 - AnalyticsSnapshot: the snapshot still registered with the instance ("snapshot missing"; OAC_TOKEN or the
   client-credentials variables, as for the provider), and when the resource tracks its BAR, the ETag of
   `bar_object` against `registered_bar_etag` ("BAR changed" / "BAR missing").
