@@ -19,11 +19,11 @@ from typing import Any, Mapping
 
 from .. import transfer
 from ..stores import open_store
-from ..stores.base import ObjectCopyError, PreconditionFailed, UsageError
+from ..stores.base import NotFound, ObjectCopyError, PreconditionFailed, UsageError
 from ..sync import listing as listings
 from ..sync import plan as planning
 from ..sync import record as records
-from ..sync.run import Outcome, carry_out
+from ..sync.run import Outcome, carry_out, delete_keys
 from ..urls import URLError
 from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure, Props, ReadResult, is_unknown
 from .copied_object import split_import_id
@@ -91,6 +91,8 @@ class CopiedPrefix:
         record = _record(state)
         try:
             dest = _list(args.destination_url, None)
+        except NotFound:
+            dest = {}  # the bucket itself is gone: every object this resource wrote was deleted
         except ObjectCopyError as e:
             raise within(e, f"CopiedPrefix refresh of {args.destination}") from None
         edited = sorted(rel for rel, mine in record.items() if rel in dest and not mine.holds(dest[rel].etag))
@@ -124,11 +126,12 @@ class CopiedPrefix:
         try:
             store = open_store(args.destination_url)
             dest = listings.list_prefix(store, args.destination_url)
+        except NotFound:
+            return ()  # the bucket is gone, and with it everything this resource wrote
         except ObjectCopyError as e:
             raise within(e, f"CopiedPrefix delete of {args.destination}") from None
         mine = [rel for rel, w in record.items() if rel in dest and w.holds(dest[rel].etag)]
         changed = sorted(rel for rel, w in record.items() if rel in dest and not w.holds(dest[rel].etag))
-        from ..sync.run import delete_keys
         _, failed = delete_keys(mine, args.destination_url, store, concurrency=args.concurrency,
                                 cancelled=ctx.cancelled)
         if failed:

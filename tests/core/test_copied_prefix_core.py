@@ -207,3 +207,13 @@ def test_a_damaged_record_is_one_clear_error(prefixes):
     state = {**up(news).state, "written": "ocr1:not-base64!"}
     with pytest.raises(ObjectCopyError, match=r"record of written objects is damaged"):
         R.delete(state["destination"], state, Context())
+
+
+def test_a_destination_removed_whole_is_drift_and_destroy_has_nothing_left_to_do(prefixes):
+    import shutil
+    src, dst, news = prefixes
+    state = up(news).state
+    shutil.rmtree(dst)
+    read = R.read(state["destination"], state, Context())
+    assert read.state["drift"] == "3 deleted by hand: a.txt, db/b.sql, db/c.sql"
+    assert R.delete(state["destination"], state, Context()) == ()
