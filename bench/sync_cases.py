@@ -214,6 +214,7 @@ class SyncCases:
 
     def timed_up(self, stack: Any, *flags: str) -> tuple[float, int]:
         """`pulumi up`, its wall time, and the peak RSS of the provider process (polled from /proc)."""
+        from tests.lifecycle.test_interrupted import _cmdline, _descendants
         t0 = time.monotonic()
         proc = subprocess.Popen(["pulumi", "--non-interactive", "up", "--yes", *flags], cwd=stack.dir,
                                 env=stack.env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
@@ -251,26 +252,3 @@ class SyncCases:
         for c in ("ours", "rclone", "s5cmd", "aws"):
             self.b.cleanup_prefix(DST + f"c9/{c}/")
 
-
-def _descendants(pid: int) -> list[int]:
-    children: dict[int, list[int]] = {}
-    for entry in Path("/proc").iterdir():
-        if entry.name.isdigit():
-            try:
-                ppid = int((entry / "stat").read_text().rsplit(")", 1)[1].split()[1])
-            except (OSError, IndexError, ValueError):
-                continue
-            children.setdefault(ppid, []).append(int(entry.name))
-    found, todo = [], [pid]
-    while todo:
-        for child in children.get(todo.pop(), []):
-            found.append(child)
-            todo.append(child)
-    return found
-
-
-def _cmdline(pid: int) -> str:
-    try:
-        return Path(f"/proc/{pid}/cmdline").read_bytes().replace(b"\0", b" ").decode(errors="replace")
-    except OSError:
-        return ""
