@@ -340,7 +340,9 @@ class Bench:
 
     def finish(self) -> None:
         if not self.args.keep:
-            n = fx.delete_prefix(self.s3, PREFIX)
+            # The sync cases' source trees (100,000 objects take minutes to upload) stay for the next run
+            import tree
+            n = fx.delete_prefix(self.s3, PREFIX, keep=tuple(t["prefix"] for t in tree.TREES.values()))
             if self.args.swift:
                 n += fx.delete_prefix(fx.SWIFT.boto3(), PREFIX)
             fx.log(f"deleted {n} leftover objects under {PREFIX}")
