@@ -46,7 +46,12 @@ class Contender:
     before: Callable[[], None] | None = None     # prepares each run (untimed), e.g. changes some source objects
 
 
+ONLY_CONTENDERS: set[str] = set()  # --contenders: run only these (and "ours")
+
+
 def run_interleaved(contenders: list[Contender], runs: int, timeout: float) -> dict[str, list[dict]]:
+    if ONLY_CONTENDERS:
+        contenders = [c for c in contenders if c.label in ONLY_CONTENDERS | {"ours"}]
     results: dict[str, list[dict]] = {c.label: [] for c in contenders}
     for i in range(runs):
         # ABBA order: whoever ran second would otherwise always meet a machine one step quieter (or busier)
@@ -360,7 +365,10 @@ def main() -> int:
     ap.add_argument("--keep", action="store_true", help="keep test objects on the servers for the next run")
     ap.add_argument("--no-peers", action="store_true", help="do not run bench/peers.sh (rclone/s5cmd cells ERR)")
     ap.add_argument("--mixed", action="store_true", help="also case 9: 1,000 objects, ~20 GiB (needs ~60 GiB free)")
+    ap.add_argument("--contenders", help="comma-separated peers to run beside ours (e.g. aws,s5cmd); cells of the "
+                                         "others are ERR")
     args = ap.parse_args()
+    ONLY_CONTENDERS.update(args.contenders.split(",") if args.contenders else ())
     only = {int(x) for x in args.only.split(",")} if args.only else {1, 2, 3, 4, 5, 6, 7, 8} | (
         {9} if args.mixed else set())
 
