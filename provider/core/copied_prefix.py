@@ -1,13 +1,13 @@
 """CopiedPrefix's decisions: every object under a source prefix copied to the same relative key under a destination
 prefix, kept in step. Plain data in, plain data out (api.py); the engine is provider/sync.
 
-How a changed source reaches a plan: check() lists the source once (never a HEAD per object) and plans its digest,
-count and size; diff() compares the digest with the state's and, from that listing and the record of what this
-resource wrote, says what the update will do ("3 changed, 1 new, 2 gone from the source: db/a.sql, ..."). The
-update copies from that same listing when it runs in the process that planned it, each copy pinned on the ETag
-listed; otherwise it lists again and refuses if the source is no longer what was planned.
-How drift reaches a plan: read() lists the destination; keys this resource wrote whose ETag changed, or which are
-gone, are recorded as drift, and diff() plans an update that restores exactly those.
+How a changed source reaches a plan: check() lists both prefixes at once (never a HEAD per object) and plans the
+source's digest, count and size; diff() compares the digest with the state's and, from those listings and the record
+of what this resource wrote, says what the update will do ("3 changed, 1 new, 2 gone from the source: db/a.sql,
+..."). The update copies from the same listings when it runs in the process that planned it, each copy pinned on the
+ETag listed; otherwise it lists again and refuses if the source is no longer what was planned.
+How drift reaches a plan: keys this resource wrote whose ETag changed at the destination, or which are gone, seen
+by check()'s listing or recorded by read() (refresh), make diff() plan an update that restores exactly those.
 """
 from __future__ import annotations
 
@@ -49,23 +49,27 @@ class CopiedPrefix:
             failures += _check_destination(args, unknown)
         if not failures and not unknown & {"source", "destination"}:
             failures += _check_overlap(args)
-        if not failures and not unknown & {"source", "include", "exclude"}:
+        if not failures and not unknown & {"source", "destination", "include", "exclude"}:
             try:
-                source = _list(args.source_url, args)
+                source, dest = _both(args)
             except ObjectCopyError as e:
-                return CheckResult(inputs, (Failure("source", f"source: {e}"),))
+                side = getattr(e, "side", "source")
+                return CheckResult(inputs, (Failure(side, f"{side}: {e}"),))
             inputs.update(_planned(source))
-            PLANS.put(_plan_key(inputs), source)
+            PLANS.put(_plan_key(inputs), (source, dest))
         return CheckResult(inputs, tuple(failures))
 
     # --- diff and plan ---------------------------------------------------------------------------------------
     def diff(self, id: str, state: Mapping[str, Any], inputs: Mapping[str, Any]) -> DiffResult:
         changes = [Change(k) for k in SCHEMA.input_names if state.get(k) != inputs.get(k)]
         planned = inputs.get("source_digest")
+        listed = PLANS.get(_plan_key(inputs))
+        record = _record(state) if listed is not None else {}
         if planned is not None and not is_unknown(planned) and planned != state.get("source_digest"):
-            changes.append(Change("source_digest", _pending(state, inputs)))
-        if state.get("drifted_count"):
-            changes.append(Change("drift", f"{state.get('drift')}: will restore them"))
+            changes.append(Change("source_digest", _pending(state, inputs, listed, record)))
+        drift = _drift(record, listed[1]) if listed is not None else state.get("drift")
+        if drift:  # seen in the destination's listing just made, or by the last refresh
+            changes.append(Change("drift", f"{drift}: will restore them"))
         moved = any(c.property == "destination" for c in changes) and not _same_place(
             state.get("destination"), inputs.get("destination"))
         return DiffResult(changes=tuple(changes), replaces=("destination",) if moved else ())
@@ -95,10 +99,8 @@ class CopiedPrefix:
             dest = {}  # the bucket itself is gone: every object this resource wrote was deleted
         except ObjectCopyError as e:
             raise within(e, f"CopiedPrefix refresh of {args.destination}") from None
-        edited = sorted(rel for rel, mine in record.items() if rel in dest and not mine.holds(dest[rel].etag))
-        deleted = sorted(rel for rel in record if rel not in dest)
-        drift = _drift_text(edited, deleted)
-        outs = {**state, "drift": drift, "drifted_count": len(edited) + len(deleted)}
+        drift = _drift(record, dest)
+        outs = {**state, "drift": drift, "drifted_count": _drifted_count(record, dest)}
         return ReadResult(id, outs, _recorded_inputs(state))
 
     def import_(self, id: str, ctx: Context) -> ReadResult:
@@ -151,25 +153,25 @@ class CopiedPrefix:
 
 # --- the pieces ----------------------------------------------------------------------------------------------------
 class _Plans:
-    """Listings made by check(), by what they were planned for, so diff() can say what changed and the update in
-    the same process copies exactly what was planned, without listing again. Two at most: each is the size of a
-    listing (about 30 MB at 100,000 keys)."""
+    """The source and destination listings made by check(), by what they were planned for, so diff() can say what
+    changed and the update in the same process copies exactly what was planned, without listing again. Two plans at
+    most: a listing is about 30 MB at 100,000 keys."""
 
     def __init__(self, keep: int = 2):
         self.keep, self._lock, self._plans = keep, threading.Lock(), OrderedDict()
 
-    def put(self, key: tuple, listing: listings.Listing) -> None:
+    def put(self, key: tuple, listing: tuple[listings.Listing, listings.Listing]) -> None:
         with self._lock:
             self._plans[key] = listing
             self._plans.move_to_end(key)
             while len(self._plans) > self.keep:
                 self._plans.popitem(last=False)
 
-    def get(self, key: tuple) -> listings.Listing | None:
+    def get(self, key: tuple) -> tuple[listings.Listing, listings.Listing] | None:
         with self._lock:
             return self._plans.get(key)
 
-    def pop(self, key: tuple) -> listings.Listing | None:
+    def pop(self, key: tuple) -> tuple[listings.Listing, listings.Listing] | None:
         with self._lock:
             return self._plans.pop(key, None)
 
@@ -195,17 +197,32 @@ def _planned(source: listings.Listing) -> dict[str, Any]:
             "total_bytes": listings.total_bytes(source.values())}
 
 
-def _listings(args: PrefixArgs, inputs: Mapping[str, Any]) -> tuple[listings.Listing, listings.Listing]:
-    """The source as planned (from the check of this process, or listed again and held to the planned digest),
-    and the destination, unfiltered (a key the filters now leave out may be one this resource wrote), listed at the
-    same time."""
-    planned = inputs.get("source_digest")
-    source = PLANS.pop(_plan_key(inputs))
+def _both(args: PrefixArgs) -> tuple[listings.Listing, listings.Listing]:
+    """The source (filtered) and the destination (unfiltered: a key the filters now leave out may be one this
+    resource wrote), listed at the same time. A destination bucket not there yet lists as empty."""
+    def dest() -> listings.Listing:
+        try:
+            return _list(args.destination_url, None)
+        except NotFound:
+            return {}
+        except ObjectCopyError as e:
+            e.side = "destination"
+            raise
     with ThreadPoolExecutor(2, thread_name_prefix="objectcopy-list") as pool:
-        listed_source = pool.submit(_list, args.source_url, args) if source is None else None
-        dest = pool.submit(_list, args.destination_url, None).result()
-        if listed_source is not None:
-            source = listed_source.result()
+        listed_dest = pool.submit(dest)
+        try:
+            source = _list(args.source_url, args)
+        except ObjectCopyError as e:
+            e.side = "source"
+            raise
+        return source, listed_dest.result()
+
+
+def _listings(args: PrefixArgs, inputs: Mapping[str, Any]) -> tuple[listings.Listing, listings.Listing]:
+    """The listings as planned: from the check of this process, or listed again and held to the planned digest."""
+    planned = inputs.get("source_digest")
+    found = PLANS.pop(_plan_key(inputs))
+    source, dest = found if found is not None else _both(args)
     if isinstance(planned, str) and listings.digest(source) != planned:
         raise PreconditionFailed(f"the source {args.source} changed since it was planned ({len(source):,} objects "
                                  "now); nothing was copied: run the update again to copy what it holds now")
@@ -291,12 +308,21 @@ def _record(state: Mapping[str, Any]) -> records.Record:
                          "that wrote it") from None
 
 
-def _pending(state: Mapping[str, Any], inputs: Mapping[str, Any]) -> str:
-    source = PLANS.get(_plan_key(inputs))
-    if source is None:
+def _pending(state: Mapping[str, Any], inputs: Mapping[str, Any], listed, record: records.Record) -> str:
+    if listed is None:
         return (f"the source's listing changed (digest {state.get('source_digest')} -> "
                 f"{inputs.get('source_digest')}; {inputs.get('object_count')} objects): will copy what changed")
-    return planning.pending(source, _record(state)).describe(prune=bool(inputs.get("prune")), first=FIRST)
+    return planning.pending(listed[0], record).describe(prune=bool(inputs.get("prune")), first=FIRST)
+
+
+def _drift(record: records.Record, dest: listings.Listing) -> str:
+    edited = sorted(rel for rel, mine in record.items() if rel in dest and not mine.holds(dest[rel].etag))
+    deleted = sorted(rel for rel in record if rel not in dest)
+    return _drift_text(edited, deleted)
+
+
+def _drifted_count(record: records.Record, dest: listings.Listing) -> int:
+    return sum(1 for rel, mine in record.items() if rel not in dest or not mine.holds(dest[rel].etag))
 
 
 def _drift_text(edited: list[str], deleted: list[str]) -> str:
@@ -315,6 +341,9 @@ def _recorded_inputs(props: Mapping[str, Any]) -> Props:
 
 def _needs_sync(state: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
     if state.get("drifted_count"):
+        return True
+    listed = PLANS.get(_plan_key(inputs))
+    if listed is not None and _drifted_count(_record(state), listed[1]):
         return True
     planned = inputs.get("source_digest")
     if is_unknown(planned) or (planned is not None and planned != state.get("source_digest")):
@@ -366,10 +395,9 @@ def drift_status(out: Mapping[str, Any]) -> tuple[str | None, str]:
     args = PrefixArgs(out)
     record = _record(out)
     dest = _list(args.destination_url, None)
-    edited = sorted(rel for rel, mine in record.items() if rel in dest and not mine.holds(dest[rel].etag))
-    deleted = sorted(rel for rel in record if rel not in dest)
-    if edited or deleted:
-        return "destination", _drift_text(edited, deleted)
+    drift = _drift(record, dest)
+    if drift:
+        return "destination", drift
     source = _list(args.source_url, args)
     if listings.digest(source) != out.get("source_digest"):
         return "source", planning.pending(source, record).describe(prune=args.prune, first=FIRST)

@@ -217,3 +217,17 @@ def test_a_destination_removed_whole_is_drift_and_destroy_has_nothing_left_to_do
     read = R.read(state["destination"], state, Context())
     assert read.state["drift"] == "3 deleted by hand: a.txt, db/b.sql, db/c.sql"
     assert R.delete(state["destination"], state, Context()) == ()
+
+
+def test_the_preview_lists_the_destination_too_and_plans_to_restore_what_was_edited(prefixes):
+    src, dst, news = prefixes
+    state = up(news).state
+    (dst / "db/b.sql").write_text("edited by hand")
+    (dst / "a.txt").unlink()
+    checked = R.check(news, state)  # no refresh: the check's own listing of the destination shows it
+    diff = R.diff(state["destination"], state, checked.inputs)
+    assert [(c.property, c.reason) for c in diff.changes] == [
+        ("drift", "1 edited and 1 deleted by hand: db/b.sql, a.txt: will restore them")]
+    state = R.update(state["destination"], state, checked.inputs, Context()).state
+    assert files_under(dst) == {"a.txt": "a", "db/b.sql": "b", "db/c.sql": "c"}
+    assert state["last_sync"] == "2 copied, 1 unchanged"
