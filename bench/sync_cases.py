@@ -41,6 +41,8 @@ class SyncCases:
         self.quick = bench.quick
         self.big = "small2k" if self.quick else "small100k"
         self.objectcopy = str(Path(sys.executable).parent / "objectcopy")
+        wanted = getattr(bench.args, "contenders", None)
+        self.rclone_wanted = not wanted or "rclone" in wanted.split(",")
 
     # --- the contenders' commands ----------------------------------------------------------------------------
     def ours(self, src: str, dst: str, *flags: str, store: fx.Store = fx.MINIO) -> list[str]:
@@ -117,8 +119,8 @@ class SyncCases:
         modification times on its copies, so only its own destination is in step for it."""
         dsts = {"ours": DST + "c7/ours/", "rclone": DST + "c7/rclone/"}
         # rclone's second pass settles what its first left (the modification times it records)
-        for cmd in (self.ours(src, dsts["ours"]), self.rclone("sync", src, dsts["rclone"]),
-                    self.rclone("sync", src, dsts["rclone"])):
+        rclone = [self.rclone("sync", src, dsts["rclone"])] * 2 if self.rclone_wanted else []
+        for cmd in [self.ours(src, dsts["ours"])] + rclone:
             rec = fx.measure(cmd, self.b.env, 7200)
             if not rec["ok"]:
                 raise RuntimeError(f"bringing {cmd[0]} in step failed: {rec.get('error')}")
