@@ -180,3 +180,25 @@ def _delete(b, key: str) -> None:
         b.client.delete_object(Bucket=b.bucket, Key=key)
     else:
         b.client.delete_object(b.bucket.split("/")[1], key)
+
+
+def test_copy_options_apply_to_every_object_and_a_change_writes_them_all_again(backends, key_prefix, counted):
+    minio = backends("minio")
+    src, dst = key_prefix + "src/", key_prefix + "dst/"
+    for rel in ("a.txt", "b/c.txt"):
+        minio.put(src + rel, rel.encode(), meta={"origin": "golden"})
+    news = {"source": minio.url(src), "destination": minio.url(dst), "metadata_directive": "REPLACE",
+            "metadata": {"team": "a"}, "content_type": "text/plain", "tags": {"env": "dev"},
+            "cache_control": "max-age=60"}
+    state, _ = up(news)
+    for rel in ("a.txt", "b/c.txt"):
+        head = minio.client.head_object(Bucket=minio.bucket, Key=dst + rel)
+        assert (head["Metadata"], head["ContentType"], head["CacheControl"]) == ({"team": "a"}, "text/plain",
+                                                                                  "max-age=60")
+        tags = minio.client.get_object_tagging(Bucket=minio.bucket, Key=dst + rel)["TagSet"]
+        assert tags == [{"Key": "env", "Value": "dev"}]
+    seen = Requests(minio, counted, dst)
+    (state, diff), writes, _ = counted_up(seen, {**news, "metadata": {"team": "b"}}, state)
+    assert [c.property for c in diff.changes] == ["metadata"] and len(writes) == 2
+    assert state["last_sync"] == "2 copied"
+    assert minio.client.head_object(Bucket=minio.bucket, Key=dst + "a.txt")["Metadata"] == {"team": "b"}
