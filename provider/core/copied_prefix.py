@@ -64,6 +64,8 @@ class CopiedPrefix:
         changes = [Change(k) for k in SCHEMA.input_names if state.get(k) != inputs.get(k)]
         planned = inputs.get("source_digest")
         listed = PLANS.get(_plan_key(inputs))
+        if state.get("destination") != inputs.get("destination"):
+            listed = None  # the record is of the old destination: its listing says nothing about the new one
         record = _record(state) if listed is not None else {}
         if planned is not None and not is_unknown(planned) and planned != state.get("source_digest"):
             changes.append(Change("source_digest", _pending(state, inputs, listed, record)))
