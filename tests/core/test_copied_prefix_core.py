@@ -231,3 +231,11 @@ def test_the_preview_lists_the_destination_too_and_plans_to_restore_what_was_edi
     state = R.update(state["destination"], state, checked.inputs, Context()).state
     assert files_under(dst) == {"a.txt": "a", "db/b.sql": "b", "db/c.sql": "c"}
     assert state["last_sync"] == "2 copied, 1 unchanged"
+
+
+def test_a_new_destination_replaces_the_resource(prefixes, tmp_path):
+    src, dst, news = prefixes
+    state = up(news).state
+    moved = {**news, "destination": f"file://{tmp_path}/elsewhere/"}
+    diff = R.diff(state["destination"], state, R.check(moved, state).inputs)
+    assert diff.replaces == ("destination",) and [c.property for c in diff.changes] == ["destination"]
