@@ -16,14 +16,17 @@ from pulumi.runtime import rpc
 
 from .. import core
 from ..core.api import UNKNOWN, Context, is_unknown
+from ..core.schema import INT
 from ..stores.base import ObjectCopyError
 from . import engine_log
 from .base import Provider, drift_seen, restore_plan
 
 
-def _from_pulumi(props: Mapping[str, Any]) -> dict[str, Any]:
-    return {k: (UNKNOWN if isinstance(v, Unknown) or v == rpc.UNKNOWN else v) for k, v in props.items()
-            if k != "__provider"}
+def _from_pulumi(props: Mapping[str, Any], integers: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """Plain data; `integers` (the schema's integer properties) come back as int: the wire's numbers are floats."""
+    return {k: (UNKNOWN if isinstance(v, Unknown) or v == rpc.UNKNOWN
+                else int(v) if k in integers and isinstance(v, float) and v.is_integer() else v)
+            for k, v in props.items() if k != "__provider"}
 
 
 def _to_pulumi(props: Mapping[str, Any]) -> dict[str, Any]:
@@ -39,33 +42,41 @@ class CoreProvider(Provider):
     config, and failures as one line)."""
 
     core_name = ""
+    explain_diff = False  # say each change's reason in the engine's diagnostics (the dynamic protocol drops them)
 
     @property
     def core(self) -> core.Resource:
         return core.resource(self.core_name)
 
+    def _plain(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        return _from_pulumi(props, frozenset(p.name for p in self.core.schema.props if p.type == INT))
+
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
-        result = self.core.check(_from_pulumi(news), _from_pulumi(olds) if olds else None)
+        result = self.core.check(self._plain(news), self._plain(olds) if olds else None)
         # After a refresh that saw drift, the written ETag is planned as an input, so the preview shows why
         # (base.py: a dynamic provider has no other way to give a reason).
         inputs = {**_to_pulumi(result.inputs), **restore_plan(olds or {})}
         return CheckResult(inputs, [CheckFailure(f.property, f.reason) for f in result.failures])
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
-        diff = self.core.diff(id_, _from_pulumi(olds), _from_pulumi(news))
+        diff = self.core.diff(id_, self._plain(olds), self._plain(news))
+        if self.explain_diff:  # the dynamic protocol drops a diff's reasons: say them as a diagnostic instead
+            for change in diff.changes:
+                if change.reason:
+                    engine_log.info(f"{self.core_name} {id_}: {change.reason}")
         return DiffResult(changes=diff.changed, replaces=list(diff.replaces),
                           delete_before_replace=diff.delete_before_replace)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
-        applied = self._run(lambda: self.core.create(_from_pulumi(props), _context()))
+        applied = self._run(lambda: self.core.create(self._plain(props), _context()))
         return CreateResult(applied.id, applied.state)
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
-        applied = self._run(lambda: self.core.update(id_, _from_pulumi(olds), _from_pulumi(news), _context()))
+        applied = self._run(lambda: self.core.update(id_, self._plain(olds), self._plain(news), _context()))
         return UpdateResult(applied.state)
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
-        result = self._run(lambda: self.core.read(id_, _from_pulumi(props), _context()))
+        result = self._run(lambda: self.core.read(id_, self._plain(props), _context()))
         if result.id is None:
             return ReadResult("", {})  # gone: the engine drops it, and the next up creates it again
         return ReadResult(result.id, result.state, self.read_inputs(result))
@@ -77,7 +88,7 @@ class CoreProvider(Provider):
         return {**result.inputs, **drift_seen(result.state)}
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
-        self._run(lambda: self.core.delete(id_, _from_pulumi(props), _context()))
+        self._run(lambda: self.core.delete(id_, self._plain(props), _context()))
 
     @staticmethod
     def _run(call):
