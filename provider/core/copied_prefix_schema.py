@@ -8,8 +8,8 @@ from typing import Any, Mapping
 from ..stores.base import WriteOptions
 from ..sync.filters import KeyFilter, glob_problems
 from ..urls import URLError, parse
-from .copied_object_args import CopiedObjectArgs
 from .copied_object_schema import SCHEMA as OBJECT_SCHEMA
+from .copied_object_schema import Args, kms_needs_kms, replace_needs_something
 from .schema import BOOL, INT, STRING, STRING_LIST, Prop, ResourceSchema
 
 # What every object is written with; a change writes every object again.
@@ -39,14 +39,6 @@ def _globs(patterns: list[str]) -> str | None:
 
 def _positive(value: int) -> str | None:
     return None if value >= 1 else f"must be 1 or more, not {value}"
-
-
-def _option_rules(inputs: Mapping[str, Any]) -> list[tuple[str, str]]:
-    """CopiedObject's rules for the copy options (a REPLACE directive with nothing to set, a KMS key without
-    aws:kms, tag text), judged as they are for one object."""
-    judged = {**{k: v for k, v in inputs.items() if k in COPY_OPTIONS}, "source": "file:///s", "destination": "file:///d"}
-    return [(name, reason.split(": ", 1)[1] if reason.startswith(f"{name}: ") else reason)
-            for name, reason in CopiedObjectArgs.validate(judged) if name in COPY_OPTIONS]
 
 
 SCHEMA = ResourceSchema(
@@ -91,7 +83,7 @@ SCHEMA = ResourceSchema(
         Prop("written", STRING, "the record of what this resource wrote: each key with fingerprints of the ETag "
              "written and the source ETag copied, compressed (about 11 bytes a key)", output=True),
     ),
-    cross_rules=(_option_rules,),
+    cross_rules=(replace_needs_something, kms_needs_kms),  # CopiedObject's, judged as for one object
 )
 
 
@@ -131,5 +123,5 @@ class PrefixArgs:
 
     def write_options(self) -> WriteOptions:
         options = {k: self.props.get(k) for k in COPY_OPTIONS}
-        return CopiedObjectArgs.from_props({**options, "source": self.source,
-                                            "destination": self.destination}).write_options(overwrite=True)
+        return Args.from_props({**options, "source": self.source,
+                                "destination": self.destination}).write_options(overwrite=True)

@@ -76,6 +76,7 @@ class Requests:
 
 
 def test_up_noop_change_drift_prune_destroy(backend, key_prefix, counted):
+    backend.skip_gap("http-counted")
     b = backend
     src, dst = key_prefix + "golden/", key_prefix + "env/"
     for rel, body in {"a.txt": b"a", "db/b.sql": b"b", "db/c.sql": b"c", "skip.tmp": b"t"}.items():
@@ -125,6 +126,7 @@ def test_up_noop_change_drift_prune_destroy(backend, key_prefix, counted):
 
 
 def test_a_listing_of_more_than_one_page(backend, key_prefix, counted):
+    backend.skip_gap("http-counted")
     b = backend
     src, dst = key_prefix + "many/", key_prefix + "copy/"
     names = [f"k{i}" for i in range(3)] + [f"f{i % 2}/k{i}" for i in range(4)]  # files and folders, both paged
