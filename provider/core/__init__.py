@@ -27,6 +27,7 @@ from .api import (
 # is one module plus one line here.
 RESOURCE_MODULES: dict[str, str] = {
     "CopiedObject": "copied_object",
+    "AnalyticsSnapshot": "analytics_snapshot", "AnalyticsSnapshotRestore": "analytics_snapshot_restore",
 }
 # Function name (Pulumi's) -> the core module that defines FUNCTION (api.Function).
 FUNCTION_MODULES: dict[str, str] = {"getObject": "get_object"}

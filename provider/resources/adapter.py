@@ -39,10 +39,19 @@ class CoreProvider(Provider):
     config, and failures as one line)."""
 
     core_name = ""
+    # True: this resource's dynamic state has always kept its secret inputs among its outputs too (the engine keeps
+    # them secret there), as older releases wrote it. The core never outputs them; they are kept so here, and a
+    # change of one is recorded by an update.
+    keeps_secret_inputs = False
 
     @property
     def core(self) -> core.Resource:
         return core.resource(self.core_name)
+
+    def _kept_secrets(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        if not self.keeps_secret_inputs:
+            return {}
+        return {p.name: props.get(p.name) for p in self.core.schema.inputs if p.secret and not p.echoed}
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = self.core.check(_from_pulumi(news), _from_pulumi(olds) if olds else None)
@@ -53,22 +62,24 @@ class CoreProvider(Provider):
 
     def diff(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> DiffResult:
         diff = self.core.diff(id_, _from_pulumi(olds), _from_pulumi(news))
-        return DiffResult(changes=diff.changed, replaces=list(diff.replaces),
+        secret_changed = self._kept_secrets(olds) != self._kept_secrets(news)
+        return DiffResult(changes=diff.changed or secret_changed, replaces=list(diff.replaces),
                           delete_before_replace=diff.delete_before_replace)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         applied = self._run(lambda: self.core.create(_from_pulumi(props), _context()))
-        return CreateResult(applied.id, applied.state)
+        return CreateResult(applied.id, {**applied.state, **self._kept_secrets(props)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         applied = self._run(lambda: self.core.update(id_, _from_pulumi(olds), _from_pulumi(news), _context()))
-        return UpdateResult(applied.state)
+        return UpdateResult({**applied.state, **self._kept_secrets(news)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         result = self._run(lambda: self.core.read(id_, _from_pulumi(props), _context()))
         if result.id is None:
             return ReadResult("", {})  # gone: the engine drops it, and the next up creates it again
-        return ReadResult(result.id, result.state, {**result.inputs, **drift_seen(result.state)})
+        kept = self._kept_secrets(props)
+        return ReadResult(result.id, {**result.state, **kept}, {**result.inputs, **kept, **drift_seen(result.state)})
 
     def delete(self, id_: str, props: dict[str, Any]) -> None:
         self._run(lambda: self.core.delete(id_, _from_pulumi(props), _context()))
