@@ -78,7 +78,7 @@ SNAPSHOT = ResourceSchema(
     import_id="INSTANCE_URL,SNAPSHOT_ID",
     delete_before_replace=True,  # one name per instance: the old snapshot must go first
     props=(
-        Prop("instance_url", STRING, "the Oracle Analytics instance's URL, https://<host>", required=True,
+        Prop("instance_url", STRING, "the Oracle Analytics instance's URL, `https://<host>`", required=True,
              replaces=True, rules=URL),
         Prop("type", STRING, "CREATE snapshots the instance into the BAR file and registers it; REGISTER registers "
              "a BAR file already there", required=True, replaces=True, choices=("CREATE", "REGISTER"), case="upper"),
@@ -90,16 +90,16 @@ SNAPSHOT = ResourceSchema(
              replaces=True),
         Prop("bucket_region", STRING, "the bucket's region (another region's), such as us-ashburn-1", replaces=True,
              rules=(region_id,)),
-        Prop("auth_type", STRING, "how the instance reaches the bucket: api_key (the oci_* inputs) or "
-             "resource_principal", default="api_key", choices=("api_key", "resource_principal")),
+        Prop("auth_type", STRING, "how the instance reaches the bucket: `api_key` (the `oci_*` inputs) or "
+             "`resource_principal`", default="api_key", choices=("api_key", "resource_principal")),
         Prop("oci_region", STRING, "the API key's region (auth_type api_key)"),
         Prop("oci_tenancy", STRING, "the API key's tenancy OCID (auth_type api_key)"),
         Prop("oci_user", STRING, "the API key's user OCID (auth_type api_key)"),
         Prop("oci_fingerprint", STRING, "the API key's fingerprint; default: computed from the key"),
         Prop("oci_private_key", STRING, "the API key's private key, PEM (auth_type api_key); sent to the instance, "
              "never an output", secret=True, echoed=False, rules=(private_key,)),
-        Prop("bar_uri", STRING, "the BAR file, file:///<folder>/<name>.bar: the object <folder>/<name>.bar in the "
-             "bucket", required=True, replaces=True, rules=(bar_uri,)),
+        Prop("bar_uri", STRING, "the BAR file, `file:///<folder>/<name>.bar`: the object `<folder>/<name>.bar` "
+             "in the bucket", required=True, replaces=True, rules=(bar_uri,)),
         Prop("bar_password", STRING, "the BAR file's password; for CREATE 8 to 50 characters with a digit, an "
              "upper- and a lower-case letter", secret=True, echoed=False),
         Prop("delete_storage", BOOL, "destroy also deletes the BAR file, if it is still the one registered",
@@ -126,7 +126,7 @@ RESTORE = ResourceSchema(
                 "the instance changes); destroying it leaves the instance as restored.",
     import_id="INSTANCE_URL,WORK_REQUEST_ID",
     props=(
-        Prop("instance_url", STRING, "the Oracle Analytics instance's URL, https://<host>", required=True,
+        Prop("instance_url", STRING, "the Oracle Analytics instance's URL, `https://<host>`", required=True,
              replaces=True, rules=URL),
         Prop("snapshot_id", STRING, "the snapshot to restore (an AnalyticsSnapshot's snapshot_id); a new one "
              "restores again", required=True, replaces=True),
