@@ -38,7 +38,8 @@ def payload(p: Mapping[str, Any]) -> dict[str, Any]:
     else:
         key = str(p["oci_private_key"])
         auth = {"type": "OSS_AUTH_OCI_USER_ID", "ociRegion": p["oci_region"], "ociTenancyId": p["oci_tenancy"],
-                "ociUserId": p["oci_user"], "ociKeyFingerprint": p.get("oci_fingerprint") or oci_signing.fingerprint(key),
+                "ociUserId": p["oci_user"],
+                "ociKeyFingerprint": p.get("oci_fingerprint") or oci_signing.fingerprint(key),
                 "ociPrivateKeyWrapped": analytics.wrap_private_key(key)}
     storage = {"type": "OCI_NATIVE", "bucket": p["bucket"], "auth": auth}
     if p.get("bucket_namespace"):
@@ -232,7 +233,7 @@ class AnalyticsSnapshot:
 
     # --- delete ----------------------------------------------------------------------------------------------
     def delete(self, id: str, state: Mapping[str, Any], ctx: Context) -> tuple[str, ...]:
-        storage, warnings = bool(state.get("delete_storage")), ()
+        storage, warnings = bool(state.get("delete_storage")), tuple[str, ...]()
         if storage and state.get("registered_bar_etag"):
             # deleteStorage removes the BAR: only if it is still the one this resource registered.
             bar = head_bar(state, url=state.get("bar_object"))
@@ -310,11 +311,14 @@ def log_progress(ctx: Context, what: str) -> Callable[[JobStatus], None]:
     return report
 
 
+def _object(value: Any) -> Mapping[str, Any]:
+    return value if isinstance(value, dict) else {}
+
+
 def _inputs_described(url: str, live: Mapping[str, Any]) -> Props:
     """The inputs a snapshot's description (GET /snapshots/{id}) tells."""
-    storage = live.get("storage") if isinstance(live.get("storage"), dict) else {}
-    auth = storage.get("auth") if isinstance(storage.get("auth"), dict) else {}
-    bar = live.get("bar") if isinstance(live.get("bar"), dict) else {}
+    storage, bar = _object(live.get("storage")), _object(live.get("bar"))
+    auth = _object(storage.get("auth"))
     kind = live.get("type") if live.get("type") in ("CREATE", "REGISTER") else "REGISTER"  # its BAR exists now
     return {"instance_url": url, "type": kind, "name": live.get("name"), "description": live.get("description"),
             "bucket": storage.get("bucket"), "bucket_namespace": storage.get("bucketOciNamespace"),

@@ -63,7 +63,7 @@ class AnalyticsSnapshotRestore:
         url, work_request = split_import_id(id, "WORK_REQUEST_ID")
         client = analytics.AnalyticsClient(url)
         try:
-            done = client.work_request(work_request)
+            done: Mapping[str, Any] = client.work_request(work_request)
         except NotFound:
             raise UsageError(f"import {id!r}: {url} has no work request {work_request}; give the id of a restore's "
                              "work request") from None
