@@ -43,6 +43,10 @@ class CoreProvider(Provider):
 
     core_name = ""
     explain_diff = False  # say each change's reason in the engine's diagnostics (the dynamic protocol drops them)
+    # True: this resource's dynamic state has always kept its secret inputs among its outputs too (the engine keeps
+    # them secret there), as older releases wrote it. The core never outputs them; they are kept so here, and a
+    # change of one is recorded by an update.
+    keeps_secret_inputs = False
 
     @property
     def core(self) -> core.Resource:
@@ -50,6 +54,11 @@ class CoreProvider(Provider):
 
     def _plain(self, props: Mapping[str, Any]) -> dict[str, Any]:
         return _from_pulumi(props, frozenset(p.name for p in self.core.schema.props if p.type == INT))
+
+    def _kept_secrets(self, props: Mapping[str, Any]) -> dict[str, Any]:
+        if not self.keeps_secret_inputs:
+            return {}
+        return {p.name: props.get(p.name) for p in self.core.schema.inputs if p.secret and not p.echoed}
 
     def check(self, olds: dict[str, Any], news: dict[str, Any]) -> CheckResult:
         result = self.core.check(self._plain(news), self._plain(olds) if olds else None)
@@ -64,22 +73,25 @@ class CoreProvider(Provider):
             for change in diff.changes:
                 if change.reason:
                     engine_log.info(f"{self.core_name} {id_}: {change.reason}")
-        return DiffResult(changes=diff.changed, replaces=list(diff.replaces),
+        secret_changed = self._kept_secrets(olds) != self._kept_secrets(news)
+        return DiffResult(changes=diff.changed or secret_changed, replaces=list(diff.replaces),
                           delete_before_replace=diff.delete_before_replace)
 
     def create(self, props: dict[str, Any]) -> CreateResult:
         applied = self._run(lambda: self.core.create(self._plain(props), _context()))
-        return CreateResult(applied.id, applied.state)
+        return CreateResult(applied.id, {**applied.state, **self._kept_secrets(props)})
 
     def update(self, id_: str, olds: dict[str, Any], news: dict[str, Any]) -> UpdateResult:
         applied = self._run(lambda: self.core.update(id_, self._plain(olds), self._plain(news), _context()))
-        return UpdateResult(applied.state)
+        return UpdateResult({**applied.state, **self._kept_secrets(news)})
 
     def read(self, id_: str, props: dict[str, Any]) -> ReadResult:
         result = self._run(lambda: self.core.read(id_, self._plain(props), _context()))
         if result.id is None:
             return ReadResult("", {})  # gone: the engine drops it, and the next up creates it again
-        return ReadResult(result.id, result.state, self.read_inputs(result))
+        kept = self._kept_secrets(props)
+        inputs = self.read_inputs(result)
+        return ReadResult(result.id, {**result.state, **kept}, None if inputs is None else {**inputs, **kept})
 
     @staticmethod
     def read_inputs(result: core.ReadResult) -> dict[str, Any] | None:
