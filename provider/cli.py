@@ -187,7 +187,7 @@ def cmd_drift(args) -> int:
     if args.json:
         print(json.dumps([f.to_json() for f in findings]))
     else:
-        kinds = ", ".join(t.rsplit(":", 1)[-1] for t in drift.CHECKERS)
+        kinds = drift.kinds()
         print(drift.table(findings) if findings else f"nothing to check in this stack: drift checks {kinds} resources")
     statuses = {f.status for f in findings}
     if drift.ERROR in statuses:

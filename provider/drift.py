@@ -1,24 +1,21 @@
 """`objectcopy drift`: check a stack's resources without the engine, for a cron job in CI.
 
-Reads the state `pulumi stack export` prints (or a file of it) and checks, concurrently, every resource whose type
-has a checker in CHECKERS against what the resource recorded when it last wrote:
+Reads the state `pulumi stack export` prints (or a file of it) and checks, concurrently, every resource of ours in
+it, dynamic or provider plugin, with the resource's own core read, check and diff (core/drift.py): what a refresh
+and the next preview would find, in the resource's own words (ResourceSchema.drift):
 
-- CopiedObject: the destination's ETag against `written_etag` ("destination changed" / "destination missing"),
-  and with track_source the source's against `source_etag` ("source changed").
-- CopiedPrefix: the destination listed against the record of what the resource wrote ("destination changed":
-  objects edited or deleted, named), then the source's listing against `source_digest` ("source changed").
-- AnalyticsSnapshot: the snapshot still registered with the instance ("snapshot missing"; OAC_TOKEN or the
-  client-credentials variables, as for the provider), and when the resource tracks its BAR, the ETag of
-  `bar_object` against `registered_bar_etag` ("BAR changed" / "BAR missing").
-- EpmObjectStoreExport: the object written (`object_url`) against `written_etag` ("destination changed" /
-  "destination missing").
-- EpmObjectStoreImport: `file_name` still listed by the environment ("file missing"; EPM_USERNAME/EPM_PASSWORD
-  or EPM_TOKEN), and with track_source the source object (`url`, read with `object_profile`) against
-  `source_etag` ("source changed" / "source missing").
+- CopiedObject: "destination changed" / "destination missing", and with track_source "source changed" / "source
+  missing".
+- CopiedPrefix: "destination changed" (objects it wrote edited or deleted, named) / "source changed".
+- AnalyticsSnapshot: "snapshot missing" (deregistered; OAC_TOKEN or the client-credentials variables, as for the
+  provider), and when the resource tracks its BAR, "BAR changed" / "BAR missing".
+- EpmObjectStoreExport: "destination changed" / "destination missing" (the object written).
+- EpmObjectStoreImport: "file missing" (EPM_USERNAME/EPM_PASSWORD or EPM_TOKEN), and with track_source "source
+  changed" / "source missing".
 
-AnalyticsSnapshotRestore is not listed: a restore is an action, with nothing left behind to compare; the snapshot it
-restored is checked through its AnalyticsSnapshot. A resource that cannot be checked is reported as "error" with the
-message, never a traceback.
+AnalyticsSnapshotRestore declares no drift: a restore is an action, with nothing left behind to compare; the snapshot
+it restored is checked through its AnalyticsSnapshot. A resource that cannot be checked is reported as "error" with
+the message, never a traceback.
 """
 from __future__ import annotations
 
@@ -26,18 +23,16 @@ import json
 import subprocess
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
-from typing import Any, Callable, Iterable
+from typing import Any, Iterable
 
-from . import profiles, transfer
-from .stores.base import NotFound, ObjectCopyError, UsageError, same_etag
-from .urls import URLError, parse
+from . import core, profiles
+from .core.api import Context
+from .core.drift import checks_drift, drift
+from .errors import ObjectCopyError, UsageError
 
 TYPE_PREFIX = "pulumi-python:dynamic/objectcopy:"
 RESOURCE_TYPE = TYPE_PREFIX + "CopiedObject"
-IN_SYNC, DEST_CHANGED, DEST_MISSING, SOURCE_CHANGED, ERROR = (
-    "in sync", "destination changed", "destination missing", "source changed", "error")
-SNAPSHOT_MISSING, BAR_CHANGED, BAR_MISSING, FILE_MISSING, SOURCE_MISSING = (
-    "snapshot missing", "BAR changed", "BAR missing", "file missing", "source missing")
+IN_SYNC, ERROR = "in sync", "error"
 
 
 @dataclass(frozen=True)
@@ -117,101 +112,46 @@ def checked_state(text: str, where: str) -> dict:
     return state
 
 
-# --- the checkers: outputs in, (status, detail) out; a failed call raises --------------------------------------------
-def _etag_check(url: str | None, field: str, recorded: str | None, *, changed: str, missing: str,
-                done: str) -> tuple[str, str] | None:
-    """None when the object at `url` still has the ETag recorded, else the status and detail to report. `done`:
-    what the resource did when it recorded the ETag (written, registered, copied)."""
-    try:
-        live = transfer.head(parse(url or "", field=field))
-    except NotFound:
-        return missing, f"deleted since it was {done}"
-    if not same_etag(live.etag, recorded):
-        return changed, f"ETag {live.etag}, {done} {recorded}"
-    return None
+# --- the resources: each checked by its own core read, check and diff (core/drift.py) -----------------------------------
+# Type tokens: the dynamic resources' and the provider plugin's (whose outputs are camelCase).
+DYNAMIC_PREFIX, PLUGIN_PREFIX = TYPE_PREFIX, "objectcopy:index:"
 
 
-def check_copied_object(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str, str]:
-    destination = out.get("destination")
-    found = _etag_check(destination, "destination", out.get("written_etag"), changed=DEST_CHANGED,
-                        missing=DEST_MISSING, done="written")
-    if found:
-        return found
-    if out.get("track_source", True):
-        src = transfer.head(parse(out.get("source") or "", field="source"), version_id=out.get("source_version_id"))
-        if not same_etag(src.etag, out.get("source_etag")):
-            return SOURCE_CHANGED, f"source ETag {src.etag}, copied {out.get('source_etag')}"
-    return IN_SYNC, ""
+def _place(name: str, out: dict[str, Any]) -> str:
+    """What the DESTINATION column shows for a resource."""
+    if name == "AnalyticsSnapshot":
+        return out.get("bar_object") or f"{out.get('name')} on {out.get('instance_url')}"
+    if name == "EpmObjectStoreExport":
+        return out.get("object_url") or ""
+    if name == "EpmObjectStoreImport":
+        return f"{out.get('file_name')} in {out.get('environment_url')}"
+    return out.get("destination") or ""
 
 
-def check_analytics_snapshot(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str, str]:
-    from .services.analytics import AnalyticsClient
-    snapshot_id = out.get("snapshot_id") or resource.get("id") or ""
-    try:
-        AnalyticsClient(out.get("instance_url") or "").get_snapshot(snapshot_id)
-    except NotFound:
-        return SNAPSHOT_MISSING, f"snapshot {out.get('name')!r} ({snapshot_id}) is no longer registered"
-    except ObjectCopyError as e:
-        return ERROR, f"Oracle Analytics instance {out.get('instance_url')}: {e}"
-    if not out.get("registered_bar_etag"):
-        return IN_SYNC, "BAR not tracked (no registered_bar_etag: see object_profile)"
-    return _etag_check(out.get("bar_object"), "bar_object", out.get("registered_bar_etag"), changed=BAR_CHANGED,
-                       missing=BAR_MISSING, done="registered") or (IN_SYNC, "")
-
-
-def check_epm_export(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str, str]:
-    return _etag_check(out.get("object_url"), "object_url", out.get("written_etag"), changed=DEST_CHANGED,
-                       missing=DEST_MISSING, done="written") or (IN_SYNC, "")
-
-
-def check_epm_import(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str, str]:
-    from .services.buckets import parse_bucket_url
-    from .services.epm import EpmClient
-    name = out.get("file_name") or ""
-    try:
-        listed = {item.get("name") for item in EpmClient(out.get("environment_url") or "").files()}
-    except ObjectCopyError as e:
-        return ERROR, f"EPM environment {out.get('environment_url')}: {e}"
-    if name not in listed and not (name.endswith(".zip") and name[:-4] in listed):  # a snapshot is unzipped
-        return FILE_MISSING, f"{name!r} is no longer in the environment's files"
-    if out.get("track_source", True):
-        source = parse_bucket_url(out.get("url") or "", field="url", swift=True)
-        if not source.object:
-            raise URLError(f"url: {out.get('url')!r} names no object")
-        found = _etag_check(str(source.oci(out.get("object_profile"))), "url", out.get("source_etag"),
-                            changed=SOURCE_CHANGED, missing=SOURCE_MISSING, done="imported")
-        if found:
-            return found
-    return IN_SYNC, ""
-
-
-def check_copied_prefix(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str, str]:
-    from .core.copied_prefix import drift_status
-    side, detail = drift_status(out)
-    return {"destination": DEST_CHANGED, "source": SOURCE_CHANGED}.get(side, IN_SYNC), detail
-
-
-def _snapshot_place(out: dict[str, Any]) -> str:
-    return out.get("bar_object") or f"{out.get('name')} on {out.get('instance_url')}"
-
-
-# type token -> (checker, what the DESTINATION column shows)
-Checker = Callable[[dict[str, Any], dict[str, Any]], tuple[str, str]]
-CHECKERS: dict[str, tuple[Checker, Callable[[dict[str, Any]], str]]] = {
-    RESOURCE_TYPE: (check_copied_object, lambda o: o.get("destination") or ""),
-    TYPE_PREFIX + "AnalyticsSnapshot": (check_analytics_snapshot, _snapshot_place),
-    TYPE_PREFIX + "EpmObjectStoreExport": (check_epm_export, lambda o: o.get("object_url") or ""),
-    TYPE_PREFIX + "EpmObjectStoreImport": (check_epm_import,
-                                           lambda o: f"{o.get('file_name')} in {o.get('environment_url')}"),
-    TYPE_PREFIX + "CopiedPrefix": (check_copied_prefix, lambda o: o.get("destination") or ""),
-}
+def _checked(resource: dict[str, Any]) -> tuple[Any, dict[str, Any]] | None:
+    """(the core resource, its state in snake_case) for a resource of ours that drift checks, else None."""
+    kind = resource.get("type") or ""
+    name = kind[len(DYNAMIC_PREFIX):] if kind.startswith(DYNAMIC_PREFIX) else \
+        kind[len(PLUGIN_PREFIX):] if kind.startswith(PLUGIN_PREFIX) else None
+    if name not in core.RESOURCE_MODULES:
+        return None
+    found = core.resource(name)
+    if not checks_drift(found):
+        return None
+    # The outputs, over the inputs the engine recorded (a state whose outputs leave some inputs out still checks)
+    out = {k: v for k, v in {**(resource.get("inputs") or {}), **(resource.get("outputs") or {})}.items()
+           if k != "__provider"}
+    if kind.startswith(PLUGIN_PREFIX):
+        snake = {p.camel: p.name for p in found.schema.props}
+        out = {snake.get(k, k): v for k, v in out.items()}
+    return found, out
 
 
 def checked_resources(state: dict) -> list[dict[str, Any]]:
-    """The live resources of the state that have a checker, by name (then type and URN): the same order every run,
+    """The live resources of the state that drift checks, by name (then type and URN): the same order every run,
     whatever order the engine last wrote them in."""
     resources = state.get("deployment", state).get("resources") or []
-    live = [r for r in resources if r.get("type") in CHECKERS and not r.get("delete")]
+    live = [r for r in resources if not r.get("delete") and _checked(r) is not None]
     return sorted(live, key=lambda r: (_name(r), r.get("type", ""), r.get("urn", "")))
 
 
@@ -224,13 +164,12 @@ def copied_objects(state: dict) -> list[dict[str, Any]]:
 
 
 def check_one(resource: dict[str, Any]) -> Finding:
-    out = resource.get("outputs") or {}
     name = _name(resource)
-    checker, place = CHECKERS.get(resource.get("type"), CHECKERS[RESOURCE_TYPE])
-    destination = str(place(out))
+    found, out = _checked(resource) or (None, {})
+    destination = _place(found.schema.name, out) if found else ""
     try:
-        status, detail = checker(resource, out)
-        return Finding(name, destination, status, detail)
+        result = drift(found, str(resource.get("id") or ""), out, Context())
+        return Finding(name, destination, result.status, result.detail)
     except ObjectCopyError as e:
         return Finding(name, destination, ERROR, str(e))
     except Exception as e:  # noqa: BLE001 - state we do not understand: one finding, not a traceback
@@ -240,6 +179,11 @@ def check_one(resource: dict[str, Any]) -> Finding:
 def check_all(resources: Iterable[dict[str, Any]], concurrency: int = 16) -> list[Finding]:
     with ThreadPoolExecutor(max_workers=concurrency) as pool:
         return list(pool.map(check_one, resources))
+
+
+def kinds() -> str:
+    """The resource types drift checks, for a message."""
+    return ", ".join(name for name in core.RESOURCE_MODULES if checks_drift(core.resource(name)))
 
 
 def table(findings: list[Finding]) -> str:

@@ -72,6 +72,7 @@ URL = (instance_url,)
 
 SNAPSHOT = ResourceSchema(
     name="AnalyticsSnapshot",
+    drift={"missing": "snapshot missing", "bar_etag missing": "BAR missing", "bar_etag": "BAR changed"},
     description="An Oracle Analytics Cloud snapshot: CREATE (snapshot the instance into a BAR file in an OCI bucket, "
                 "and register it) or REGISTER (register a BAR file already there), followed to the end of its work "
                 "request; the BAR file's ETag is tracked, so a BAR replaced or deleted by hand replaces the snapshot.",

@@ -194,8 +194,8 @@ class AnalyticsSnapshot:
         except NotFound:
             return ReadResult(None)  # deregistered by hand: dropped, and the next apply registers it again
         except ObjectCopyError as e:
-            raise within(e, f"AnalyticsSnapshot refresh of {state.get('name')!r} on {state.get('instance_url')}") \
-                from None
+            doing = f"AnalyticsSnapshot refresh of {state.get('name')!r} on instance {state.get('instance_url')}"
+            raise within(e, doing) from None
         outs = {**state, "status": live.get("lifecycleState", state.get("status"))}
         bar = head_bar(state, url=state.get("bar_object"))
         warnings: tuple[str, ...] = ()
@@ -205,6 +205,9 @@ class AnalyticsSnapshot:
             warnings = (f"AnalyticsSnapshot {state.get('name')!r}: refresh could not read its BAR "
                         f"{bar.url or state.get('bar_uri')}: {bar.problem}; bar_etag keeps its last value "
                         f"(check object_profile)",)
+        if not state.get("registered_bar_etag"):
+            warnings += (f"AnalyticsSnapshot {state.get('name')!r}: BAR not tracked (no registered_bar_etag: see "
+                         "object_profile)",)
         return ReadResult(id, outs, _recorded_inputs(state), warnings)
 
     def import_(self, id: str, ctx: Context) -> ReadResult:

@@ -80,6 +80,8 @@ HEADER = (header_value_problem,)
 
 SCHEMA = ResourceSchema(
     name="CopiedObject",
+    drift={"missing": "destination missing", "etag": "destination changed", "source_etag missing": "source missing",
+           "source_etag": "source changed"},
     description="A server-side copy of one object, kept in sync with its source: the source ETag read at plan time "
                 "is pinned on the copy, a changed source shows in the plan, a destination edited by hand in a "
                 "refresh.",

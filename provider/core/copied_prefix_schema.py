@@ -43,6 +43,7 @@ def _positive(value: int) -> str | None:
 
 SCHEMA = ResourceSchema(
     name="CopiedPrefix",
+    drift={"drift": "destination changed", "source_digest": "source changed"},
     description="Every object under a source prefix copied to the same relative key under a destination prefix and "
                 "kept in step: a preview lists both prefixes (never a request per object) and says what an update "
                 "will do; refresh finds objects edited or deleted by hand; destroy and prune delete only what this "

@@ -98,7 +98,8 @@ class EpmObjectStoreImport(EpmTransfer):
         try:
             listed = epm.EpmClient(state["environment_url"]).find_file(name)
         except ObjectCopyError as e:
-            raise within(e, f"EpmObjectStoreImport refresh of {name!r} in {state.get('environment_url')}") from None
+            doing = f"EpmObjectStoreImport refresh of {name!r} in EPM environment {state.get('environment_url')}"
+            raise within(e, doing) from None
         if listed is None:
             return ReadResult(None)  # removed by hand: dropped, and the next apply imports again
         return ReadResult(id, dict(state), self.recorded_inputs(state))

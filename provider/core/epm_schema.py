@@ -131,6 +131,7 @@ _KEY_FINGERPRINT = Prop("key_fingerprint", STRING, "the fingerprint of the key l
 
 EXPORT = ResourceSchema(
     name="EpmObjectStoreExport",
+    drift={"missing": "destination missing", "etag": "destination changed"},
     description="Copies a file or snapshot of an Oracle EPM Cloud environment into an OCI bucket (Copy To Object "
                 "Store v3), and keeps the object there: overwritten or deleted by hand, the next apply exports again.",
     import_id="ENVIRONMENT_URL,OBJECT_URL",
@@ -155,6 +156,7 @@ EXPORT = ResourceSchema(
 
 IMPORT = ResourceSchema(
     name="EpmObjectStoreImport",
+    drift={"missing": "file missing", "source_etag missing": "source missing", "source_etag": "source changed"},
     description="Copies an object from an OCI bucket into an Oracle EPM Cloud environment (Copy From Object Store "
                 "v3), and again whenever the object changes (track_source): the plan shows the object's new ETag.",
     import_id="ENVIRONMENT_URL,FILE_NAME",

@@ -65,6 +65,10 @@ class ResourceSchema:
     cross_rules: tuple[CrossRule, ...] = ()
     delete_before_replace: bool = False
     import_id: str = ""                        # what `import` takes, for docs: "SOURCE,DESTINATION"
+    # What `objectcopy drift` calls each finding (core/drift.py), in the order it looks for them: "missing" (the
+    # read found it gone), a property the diff changes ("etag": "destination changed"), or "<planned> missing" (the
+    # check could no longer plan it: the source is gone). Empty: not checked for drift (an action, like a restore).
+    drift: Mapping[str, str] = field(default_factory=dict)
     extra: Mapping[str, Any] = field(default_factory=dict)
 
     # --- names -----------------------------------------------------------------------------------------------

@@ -32,7 +32,9 @@ def test_an_etag_typed_or_recorded_in_lower_case_still_matches(backends, key_pre
     written = result.destination.etag.lower()
     out = {"destination": str(dst), "written_etag": written, "track_source": True, "source": str(src),
            "source_etag": etag.lower()}
-    assert drift.check_copied_object({}, out) == (drift.IN_SYNC, "")
+    resource = {"urn": "urn:pulumi:dev::p::pulumi-python:dynamic/objectcopy:CopiedObject::copy", "id": str(dst),
+                "type": "pulumi-python:dynamic/objectcopy:CopiedObject", "outputs": {**out, "etag": written}}
+    assert drift.check_one(resource).status == drift.IN_SYNC
     assert transfer.delete_if_unchanged(dst, written) is None and not oss.exists(key_prefix + "dst")
     open_store(src).delete(src, if_match=etag.lower())
     assert not oss.exists(key_prefix + "src")

@@ -95,7 +95,7 @@ def test_up_noop_preview_refresh_drift_destroy(pulumi_bin, tmp_path, backends, k
     drift = run_cli("drift", "--stack", "dev", "--json", env=stack.env, cwd=stack.dir)
     assert drift.returncode == 4, drift.stdout + drift.stderr
     assert [(f["status"], f["detail"]) for f in json.loads(drift.stdout)] == [
-        ("destination changed", "1 edited by hand: db/b.sql")]
+        ("destination changed", "1 edited by hand: db/b.sql: will restore them")]
     refresh = stack.run("refresh", "--yes")
     assert "~ 1 updated" in refresh.stdout, refresh.stdout
     counted.reset()
