@@ -8,11 +8,12 @@ AWS's full jitter), bounds the whole wait, and on failure raises with the job's 
 from __future__ import annotations
 
 import random
+import threading
 import time
 from dataclasses import dataclass, field
 from typing import Any, Callable, Mapping
 
-from .errors import ObjectCopyError, StoreError
+from .errors import Cancelled, ObjectCopyError, StoreError
 
 PENDING, RUNNING, SUCCEEDED, FAILED, CANCELED = "pending", "running", "succeeded", "failed", "canceled"
 TERMINAL = frozenset({SUCCEEDED, FAILED, CANCELED})
@@ -68,10 +69,11 @@ class Backoff:
 def wait(poll: Callable[[], JobStatus], *, what: str, timeout: float, backoff: Backoff = Backoff(),
          on_progress: Callable[[JobStatus], None] | None = None,
          clock: Callable[[], float] = time.monotonic, sleep: Callable[[float], None] = time.sleep,
-         rand: Callable[[], float] = random.random) -> JobStatus:
+         rand: Callable[[], float] = random.random, cancelled: threading.Event | None = None) -> JobStatus:
     """Poll until the job ends. Returns the final status when it succeeded; raises JobFailed (with the job's own
     error detail) when it failed or was canceled, JobTimedOut when `timeout` seconds pass first (the job itself
-    goes on: the caller records its id so a later run can find it)."""
+    goes on: the caller records its id so a later run can find it), Cancelled as soon as `cancelled` is set (the
+    user stopped the run: the job goes on in the service too, and the next run picks it up where it can)."""
     deadline = clock() + timeout
     attempt = 0
     while True:
@@ -88,5 +90,9 @@ def wait(poll: Callable[[], JobStatus], *, what: str, timeout: float, backoff: B
             pct = f" at {status.percent:.0f}%" if status.percent is not None else ""
             raise JobTimedOut(f"{what} is still {status.state}{pct} after {timeout:.0f} s; it goes on in the "
                               "service, and the next run picks it up")
-        sleep(min(backoff.delay(attempt, rand), remaining))
+        pause = min(backoff.delay(attempt, rand), remaining)
+        if cancelled is None:
+            sleep(pause)
+        elif cancelled.wait(pause):
+            raise Cancelled(f"{what}: stopped while it was {status.state}; the job goes on in the service")
         attempt += 1

@@ -291,10 +291,10 @@ def _create_or_take_over(client: analytics.AnalyticsClient, props: Mapping[str, 
             if existing is None:
                 raise
         else:
-            client.wait(work_request, what, on_progress=log_progress(ctx, what))
+            client.wait(work_request, what, on_progress=log_progress(ctx, what), cancelled=ctx.cancelled)
             existing = client.find_snapshot(props["name"])
     if existing is not None and existing.get("lifecycleState", "ACTIVE") != "ACTIVE":
-        existing = client.wait_for_snapshot(props["name"], what)
+        existing = client.wait_for_snapshot(props["name"], what, cancelled=ctx.cancelled)
     if existing is None:
         raise ObjectCopyError(f"snapshot {props['name']!r} finished but is not listed by the instance")
     return existing, work_request

@@ -41,7 +41,7 @@ class AnalyticsSnapshotRestore:
         client = analytics.AnalyticsClient(url)
         try:
             work_request = client.restore(snapshot_id, props.get("password"))
-            client.wait(work_request, what, on_progress=log_progress(ctx, what))
+            client.wait(work_request, what, on_progress=log_progress(ctx, what), cancelled=ctx.cancelled)
         except ObjectCopyError as e:
             raise within(e, f"AnalyticsSnapshotRestore of {snapshot_id} on {url}") from None
         return Applied(work_request, {**SCHEMA.echoed_inputs(props), "work_request_id": work_request,
@@ -75,7 +75,7 @@ class AnalyticsSnapshotRestore:
         if done.get("status") != "SUCCEEDED":  # followed to its end; one that failed restored nothing to import
             what = f"restore {work_request}"
             try:
-                done = client.wait(work_request, what, on_progress=log_progress(ctx, what)).raw
+                done = client.wait(work_request, what, on_progress=log_progress(ctx, what), cancelled=ctx.cancelled).raw
             except ObjectCopyError as e:
                 raise within(e, f"import {id!r}") from None
         snapshot_id = _restored_snapshot(done)

@@ -19,7 +19,7 @@ from datetime import datetime, timezone
 from typing import Any, Mapping
 
 from .. import jobs
-from ..errors import ObjectCopyError, UsageError
+from ..errors import Cancelled, ObjectCopyError, UsageError
 from ..services import epm
 from .api import UNKNOWN, Change, Context, Props, is_unknown
 from .epm_schema import environment_url, key_fingerprint
@@ -107,9 +107,11 @@ class EpmTransfer:
         says that EPM cannot find it again, so the next run starts over (`again` says what that rewrites)."""
         ctx.log("info", f"EPM job {job} started: {what}")
         try:
-            client.wait(job, what)
+            client.wait(job, what, cancelled=ctx.cancelled)
         except jobs.JobFailed as e:
             raise jobs.JobFailed(f"{e}{epm.file_field_hint(str(e)) if file_hint else ''}", e.status) from None
+        except Cancelled:
+            raise
         except ObjectCopyError as e:
             reason = (f"it was still running after {epm.JOB_TIMEOUT / 3600:.0f} h" if isinstance(e, jobs.JobTimedOut)
                       else f"its status could not be read: {e}")

@@ -11,6 +11,7 @@ import base64
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 from urllib.parse import quote
@@ -125,7 +126,8 @@ class AnalyticsClient:
                           context=f"restore snapshot {snapshot_id}")
         return _work_request_id(resp, f"restore snapshot {snapshot_id}")
 
-    def wait_for_snapshot(self, name: str, what: str, *, timeout: float = WORK_REQUEST_TIMEOUT) -> dict:
+    def wait_for_snapshot(self, name: str, what: str, *, timeout: float = WORK_REQUEST_TIMEOUT,
+                          cancelled: threading.Event | None = None) -> dict:
         """Follow a snapshot found by name (taken over from an interrupted run, its work request unknown) until it
         is ACTIVE. The instance drops a snapshot whose create failed, so one no longer listed has failed."""
         def poll() -> jobs.JobStatus:
@@ -137,7 +139,8 @@ class AnalyticsClient:
             return jobs.JobStatus(known.get(state, jobs.FAILED), None, None if state in known else
                                   f"it is {state}", snap)
 
-        return jobs.wait(poll, what=f"{what} (taken over by name)", timeout=timeout, backoff=self.backoff).raw
+        return jobs.wait(poll, what=f"{what} (taken over by name)", timeout=timeout, backoff=self.backoff,
+                         cancelled=cancelled).raw
 
     # --- work requests --------------------------------------------------------------------------------------------
     def work_request(self, work_request_id: str) -> dict:
@@ -147,7 +150,8 @@ class AnalyticsClient:
                          context, dict)
 
     def wait(self, work_request_id: str, what: str, *, timeout: float = WORK_REQUEST_TIMEOUT,
-             on_progress: Callable[[jobs.JobStatus], None] | None = None) -> jobs.JobStatus:
+             on_progress: Callable[[jobs.JobStatus], None] | None = None,
+             cancelled: threading.Event | None = None) -> jobs.JobStatus:
         def poll() -> jobs.JobStatus:
             data = self.work_request(work_request_id)
             state = jobs.vendor_state(jobs.OAC_WORK_REQUEST, data.get("status", ""),
@@ -161,7 +165,7 @@ class AnalyticsClient:
 
         try:
             return jobs.wait(poll, what=f"{what} (work request {work_request_id})", timeout=timeout,
-                             on_progress=on_progress, backoff=self.backoff)
+                             on_progress=on_progress, backoff=self.backoff, cancelled=cancelled)
         except jobs.JobFailed as e:
             kind = next((ERROR_CODES[c] for c in e.status.raw.get("error_codes", []) if c in ERROR_CODES),
                         BadRequest)

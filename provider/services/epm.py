@@ -26,6 +26,7 @@ import base64
 import json
 import os
 import re
+import threading
 from dataclasses import dataclass
 from typing import Any, Mapping
 from urllib.parse import quote
@@ -176,7 +177,8 @@ class EpmClient:
         what = f"copy {url} into the environment"
         return self._job(self._send("POST", "/interop/rest/v3/objectstorage/copyfrom", body=body, context=what), what)
 
-    def wait(self, job_id: str, what: str, *, timeout: float = JOB_TIMEOUT) -> jobs.JobStatus:
+    def wait(self, job_id: str, what: str, *, timeout: float = JOB_TIMEOUT,
+             cancelled: threading.Event | None = None) -> jobs.JobStatus:
         def poll() -> jobs.JobStatus:
             # A failed job answers a positive status: read it here rather than as an HTTP error.
             resp = transport().send(
@@ -189,7 +191,8 @@ class EpmClient:
                 raise BadAnswer(f"EPM job {job_id}: answered a JSON object whose status is {status!r}, not a number")
             return jobs.JobStatus(jobs.epm_state(status), None, body.get("details"), body)
 
-        return jobs.wait(poll, what=f"{what} (EPM job {job_id})", timeout=timeout, backoff=self.backoff)
+        return jobs.wait(poll, what=f"{what} (EPM job {job_id})", timeout=timeout, backoff=self.backoff,
+                         cancelled=cancelled)
 
     def files(self) -> list[dict]:
         items = json_body(self._send("GET", "/interop/rest/11.1.2.3.600/applicationsnapshots",

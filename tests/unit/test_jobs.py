@@ -70,3 +70,20 @@ def test_unknown_vendor_state_is_a_clear_error():
 @pytest.mark.parametrize("status,state", [(-1, jobs.RUNNING), (0, jobs.SUCCEEDED), (1, jobs.FAILED), (4, jobs.FAILED)])
 def test_epm_statuses(status, state):
     assert jobs.epm_state(status) == state
+
+
+def test_a_cancelled_wait_stops_at_once_and_says_the_job_goes_on():
+    import threading
+
+    from pulumi_objectcopy.errors import Cancelled
+    stop = threading.Event()
+    polls = []
+
+    def poll():
+        polls.append(1)
+        stop.set()  # the user presses ^C while the job runs
+        return jobs.JobStatus(jobs.RUNNING)
+
+    with pytest.raises(Cancelled, match="goes on in the service"):
+        jobs.wait(poll, what="restore", timeout=3600, cancelled=stop, sleep=lambda s: pytest.fail("slept"))
+    assert len(polls) == 1
