@@ -10,7 +10,7 @@ from dataclasses import dataclass
 
 # The user part of an http(s) URL, and a `user:password@` in any URL, are hidden by redact_userinfo (errors.py,
 # where every error message passes through it); re-exported with URLError, which have always been importable here.
-from .errors import URLError, redact_userinfo  # noqa: F401
+from .errors import URLError as URLError, redact_userinfo as redact_userinfo  # noqa: F401
 from .stores import STORE_MODULES, store_type, store_types
 
 # Each scheme, its container's name and its URLs' shape are declared by its store (stores/*: STORE.url).

@@ -23,7 +23,17 @@ from ..signing import oci as oci_signing
 from ..urls import parse
 from .analytics_schema import SNAPSHOT as SCHEMA
 from .analytics_schema import split_import_id
-from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Props, ReadResult, is_unknown
+from .api import (
+    UNKNOWN,
+    Applied,
+    Change,
+    CheckResult,
+    Context,
+    DiffResult,
+    Props,
+    ReadResult,
+    is_unknown,
+)
 from .errors import within
 
 WHERE_THE_BAR_IS = ("bucket", "bar_uri", "bucket_namespace", "object_profile")

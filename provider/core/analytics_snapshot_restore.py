@@ -11,7 +11,16 @@ from ..services import analytics
 from .analytics_schema import RESTORE as SCHEMA
 from .analytics_schema import split_import_id
 from .analytics_snapshot import log_progress, now
-from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Props, ReadResult
+from .api import (
+    UNKNOWN,
+    Applied,
+    Change,
+    CheckResult,
+    Context,
+    DiffResult,
+    Props,
+    ReadResult,
+)
 from .errors import within
 
 RESTORE_OPERATION = "RESTORE_SNAPSHOT"

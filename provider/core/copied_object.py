@@ -9,14 +9,32 @@ How a changed source reaches a plan: check() HEADs the source and records the ET
 from __future__ import annotations
 
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
-from .. import transfer, urls
-from ..errors import Cancelled
-from ..stores import open_store
-from ..stores.base import NotFound, ObjectCopyError, ObjectInfo, PreconditionFailed, UsageError, same_etag
+from .. import transfer
+from ..errors import (
+    Cancelled,
+    NotFound,
+    ObjectCopyError,
+    PreconditionFailed,
+    UsageError,
+)
+from ..etags import same_etag
+from ..stores import STORE_MODULES, open_store
+from ..stores.base import ObjectInfo
 from ..urls import parse
-from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure, Props, ReadResult, is_unknown
+from .api import (
+    UNKNOWN,
+    Applied,
+    Change,
+    CheckResult,
+    Context,
+    DiffResult,
+    Failure,
+    Props,
+    ReadResult,
+    is_unknown,
+)
 from .cancel import aborted_on_cancel
 from .copied_object_schema import COPY_INPUTS, SCHEMA, Args
 from .errors import within
@@ -135,7 +153,7 @@ class CopiedObject:
 def split_import_id(text: str) -> tuple[str, str]:
     """`SOURCE,DESTINATION`: the two URLs joined by the comma that starts the destination URL (`,scheme://`), so
     keys holding commas still work."""
-    for scheme in urls.SCHEMES:
+    for scheme in STORE_MODULES:
         marker = f",{scheme}://"
         at = text.rfind(marker)
         if at > 0:
@@ -209,7 +227,7 @@ def _plan_source(args: Args, unknown: set[str]) -> tuple[str | None, list[Failur
     return info.etag, []
 
 
-def _progress(ctx: Context):
+def _progress(ctx: Context) -> Callable[[int, int, int, int], None] | None:
     report = ctx.progress
     if report is None:
         return None
@@ -230,6 +248,7 @@ def _copy(args: Args, props: Mapping[str, Any], *, overwrite: bool, ctx: Context
         raise
     except ObjectCopyError as e:
         raise within(e, doing) from None
+    assert result.destination is not None  # only a dry run leaves it out
     return _outputs(args, result.source, result.destination, result.method)
 
 

@@ -15,17 +15,29 @@ import threading
 from collections import OrderedDict
 from concurrent.futures import ThreadPoolExecutor
 from datetime import datetime, timezone
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from .. import transfer
+from ..errors import NotFound, ObjectCopyError, PreconditionFailed, URLError, UsageError
 from ..stores import open_store
-from ..stores.base import NotFound, ObjectCopyError, PreconditionFailed, UsageError
 from ..sync import listing as listings
 from ..sync import plan as planning
 from ..sync import record as records
+from ..sync.filters import KeyFilter
 from ..sync.run import Outcome, carry_out, delete_keys
-from ..urls import URLError
-from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure, Props, ReadResult, is_unknown
+from ..urls import ObjectURL
+from .api import (
+    UNKNOWN,
+    Applied,
+    Change,
+    CheckResult,
+    Context,
+    DiffResult,
+    Failure,
+    Props,
+    ReadResult,
+    is_unknown,
+)
 from .copied_object import split_import_id
 from .copied_prefix_schema import BEHAVIOUR, COPY_OPTIONS, PLANNED, SCHEMA, PrefixArgs
 from .errors import within
@@ -52,9 +64,8 @@ class CopiedPrefix:
         if not failures and not unknown & {"source", "destination", "include", "exclude"}:
             try:
                 source, dest = _both(args)
-            except ObjectCopyError as e:
-                side = getattr(e, "side", "source")
-                return CheckResult(inputs, (Failure(side, f"{side}: {e}"),))
+            except _ListingFailed as e:
+                return CheckResult(inputs, (Failure(e.side, f"{e.side}: {e.error}"),))
             inputs.update(_planned(source))
             PLANS.put(_plan_key(inputs), (source, dest))
         return CheckResult(inputs, tuple(failures))
@@ -154,26 +165,33 @@ class CopiedPrefix:
 
 
 # --- the pieces ----------------------------------------------------------------------------------------------------
+# What a plan is kept under (source, include, exclude, planned digest) and what it keeps (source and destination
+# listings).
+PlanKey = tuple[Any, ...]
+Both = tuple["listings.Listing", "listings.Listing"]
+
+
 class _Plans:
     """The source and destination listings made by check(), by what they were planned for, so diff() can say what
     changed and the update in the same process copies exactly what was planned, without listing again. Two plans at
     most: a listing is about 30 MB at 100,000 keys."""
 
     def __init__(self, keep: int = 2):
-        self.keep, self._lock, self._plans = keep, threading.Lock(), OrderedDict()
+        self.keep, self._lock = keep, threading.Lock()
+        self._plans: OrderedDict[PlanKey, Both] = OrderedDict()
 
-    def put(self, key: tuple, listing: tuple[listings.Listing, listings.Listing]) -> None:
+    def put(self, key: PlanKey, listing: Both) -> None:
         with self._lock:
             self._plans[key] = listing
             self._plans.move_to_end(key)
             while len(self._plans) > self.keep:
                 self._plans.popitem(last=False)
 
-    def get(self, key: tuple) -> tuple[listings.Listing, listings.Listing] | None:
+    def get(self, key: PlanKey) -> Both | None:
         with self._lock:
             return self._plans.get(key)
 
-    def pop(self, key: tuple) -> tuple[listings.Listing, listings.Listing] | None:
+    def pop(self, key: PlanKey) -> Both | None:
         with self._lock:
             return self._plans.pop(key, None)
 
@@ -185,13 +203,13 @@ class _Plans:
 PLANS = _Plans()
 
 
-def _plan_key(inputs: Mapping[str, Any]) -> tuple:
+def _plan_key(inputs: Mapping[str, Any]) -> PlanKey:
     return (inputs.get("source"), tuple(inputs.get("include") or ()), tuple(inputs.get("exclude") or ()),
             inputs.get("source_digest"))
 
 
-def _list(prefix, args: PrefixArgs | None) -> listings.Listing:
-    return listings.list_prefix(open_store(prefix), prefix, args.keys if args else listings.KeyFilter())
+def _list(prefix: ObjectURL, args: PrefixArgs | None) -> listings.Listing:
+    return listings.list_prefix(open_store(prefix), prefix, args.keys if args else KeyFilter())
 
 
 def _planned(source: listings.Listing) -> dict[str, Any]:
@@ -199,24 +217,31 @@ def _planned(source: listings.Listing) -> dict[str, Any]:
             "total_bytes": listings.total_bytes(source.values())}
 
 
+class _ListingFailed(Exception):
+    """A listing that failed, and which side it was (the property a check reports it on)."""
+
+    def __init__(self, side: str, error: ObjectCopyError):
+        super().__init__(str(error))
+        self.side, self.error = side, error
+
+
 def _both(args: PrefixArgs) -> tuple[listings.Listing, listings.Listing]:
     """The source (filtered) and the destination (unfiltered: a key the filters now leave out may be one this
-    resource wrote), listed at the same time. A destination bucket not there yet lists as empty."""
+    resource wrote), listed at the same time. A destination bucket not there yet lists as empty. A failure raises
+    _ListingFailed naming its side."""
     def dest() -> listings.Listing:
         try:
             return _list(args.destination_url, None)
         except NotFound:
             return {}
         except ObjectCopyError as e:
-            e.side = "destination"
-            raise
+            raise _ListingFailed("destination", e) from None
     with ThreadPoolExecutor(2, thread_name_prefix="objectcopy-list") as pool:
         listed_dest = pool.submit(dest)
         try:
             source = _list(args.source_url, args)
         except ObjectCopyError as e:
-            e.side = "source"
-            raise
+            raise _ListingFailed("source", e) from None
         return source, listed_dest.result()
 
 
@@ -224,7 +249,12 @@ def _listings(args: PrefixArgs, inputs: Mapping[str, Any]) -> tuple[listings.Lis
     """The listings as planned: from the check of this process, or listed again and held to the planned digest."""
     planned = inputs.get("source_digest")
     found = PLANS.pop(_plan_key(inputs))
-    source, dest = found if found is not None else _both(args)
+    if found is None:
+        try:
+            found = _both(args)
+        except _ListingFailed as e:
+            raise e.error from None
+    source, dest = found
     if isinstance(planned, str) and listings.digest(source) != planned:
         raise PreconditionFailed(f"the source {args.source} changed since it was planned ({len(source):,} objects "
                                  "now); nothing was copied: run the update again to copy what it holds now")
@@ -254,7 +284,7 @@ def _sync(state: Mapping[str, Any] | None, inputs: Mapping[str, Any], ctx: Conte
     record = planning.next_record(record, plan, source, dest, outcome.written, outcome.pruned)
     copied = len(outcome.written) if outcome.written or state is None else state.get("copied_count")
     outs = _outputs(inputs, record, _last_sync(plan, outcome), copied=copied)
-    warnings = ()
+    warnings: tuple[str, ...] = ()
     if plan.left:
         warnings = (f"{doing}: left {len(plan.left):,} objects whose source is gone, because they were changed "
                     f"since this resource wrote them ({_first(plan.left)}); they are no longer this resource's",)
@@ -295,7 +325,7 @@ def _last_sync(plan: planning.Plan, outcome: Outcome) -> str:
     return ", ".join(parts)
 
 
-def _progress(ctx: Context):
+def _progress(ctx: Context) -> Callable[[Any], None] | None:
     report = ctx.progress
     if report is None:
         return None
@@ -310,7 +340,8 @@ def _record(state: Mapping[str, Any]) -> records.Record:
                          "that wrote it") from None
 
 
-def _pending(state: Mapping[str, Any], inputs: Mapping[str, Any], listed, record: records.Record) -> str:
+def _pending(state: Mapping[str, Any], inputs: Mapping[str, Any], listed: Both | None,
+             record: records.Record) -> str:
     if listed is None:
         return (f"the source's listing changed (digest {state.get('source_digest')} -> "
                 f"{inputs.get('source_digest')}; {inputs.get('object_count')} objects): will copy what changed")

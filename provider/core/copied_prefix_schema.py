@@ -5,9 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any, Mapping
 
+from ..errors import URLError
 from ..stores.base import WriteOptions
 from ..sync.filters import KeyFilter, glob_problems
-from ..urls import URLError, parse
+from ..urls import ObjectURL, parse
 from .copied_object_schema import SCHEMA as OBJECT_SCHEMA
 from .copied_object_schema import Args, kms_needs_kms, replace_needs_something
 from .schema import BOOL, INT, STRING, STRING_LIST, Prop, ResourceSchema
@@ -96,18 +97,18 @@ class PrefixArgs:
 
     @property
     def source(self) -> str:
-        return self.props["source"]
+        return str(self.props["source"])
 
     @property
     def destination(self) -> str:
-        return self.props["destination"]
+        return str(self.props["destination"])
 
     @property
-    def source_url(self):
+    def source_url(self) -> ObjectURL:
         return parse(self.source, field="source", allow_prefix=True)
 
     @property
-    def destination_url(self):
+    def destination_url(self) -> ObjectURL:
         return parse(self.destination, field="destination", allow_prefix=True)
 
     @property

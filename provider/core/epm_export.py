@@ -13,14 +13,32 @@ from typing import Any, Mapping
 
 from .. import transfer
 from ..errors import NotFound, ObjectCopyError, PreconditionFailed, UsageError
+from ..etags import same_etag
 from ..services import epm
 from ..services.buckets import parse_bucket_url
-from ..stores.base import ObjectInfo, same_etag
+from ..stores.base import ObjectInfo
 from ..urls import ObjectURL, parse
-from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Props, ReadResult, is_unknown
+from .api import (
+    UNKNOWN,
+    Applied,
+    Change,
+    CheckResult,
+    Context,
+    DiffResult,
+    Props,
+    ReadResult,
+    is_unknown,
+)
 from .epm_common import EpmTransfer, close_matches, imported, iso, now, split_import_id
-from .epm_schema import (EXPORT, bucket_url, checked_inputs, key_fingerprint, object_of, planned_object_url,
-                         same_export_target)
+from .epm_schema import (
+    EXPORT,
+    bucket_url,
+    checked_inputs,
+    key_fingerprint,
+    object_of,
+    planned_object_url,
+    same_export_target,
+)
 from .errors import within
 
 

@@ -8,13 +8,37 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .. import transfer
-from ..errors import ConfigError, NotFound, ObjectCopyError, PreconditionFailed, UsageError
+from ..errors import (
+    ConfigError,
+    NotFound,
+    ObjectCopyError,
+    PreconditionFailed,
+    UsageError,
+)
 from ..services import epm
 from ..stores.base import ObjectInfo
 from ..urls import ObjectURL
-from .api import UNKNOWN, Applied, Change, CheckResult, Context, DiffResult, Failure, Props, ReadResult, is_unknown
+from .api import (
+    UNKNOWN,
+    Applied,
+    Change,
+    CheckResult,
+    Context,
+    DiffResult,
+    Failure,
+    Props,
+    ReadResult,
+    is_unknown,
+)
 from .epm_common import EpmTransfer, close_matches, imported, now, split_import_id
-from .epm_schema import IMPORT, bucket_url, checked_inputs, file_name, key_fingerprint, same_import_target
+from .epm_schema import (
+    IMPORT,
+    bucket_url,
+    checked_inputs,
+    file_name,
+    key_fingerprint,
+    same_import_target,
+)
 from .errors import within
 
 
@@ -94,7 +118,7 @@ class EpmObjectStoreImport(EpmTransfer):
 
     # --- read (refresh) and import ---------------------------------------------------------------------------
     def read(self, id: str, state: Mapping[str, Any], ctx: Context) -> ReadResult:
-        name = state.get("file_name")
+        name = str(state.get("file_name") or "")
         try:
             listed = epm.EpmClient(state["environment_url"]).find_file(name)
         except ObjectCopyError as e:
@@ -127,7 +151,7 @@ class EpmObjectStoreImport(EpmTransfer):
     def delete(self, id: str, state: Mapping[str, Any], ctx: Context) -> tuple[str, ...]:
         if state.get("delete_policy") == "retain":
             return ()
-        name = state.get("file_name")
+        name = str(state.get("file_name") or "")
         try:
             epm.EpmClient(state["environment_url"]).delete_file(name)
         except ObjectCopyError as e:

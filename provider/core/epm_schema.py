@@ -11,10 +11,11 @@ import re
 from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
+from ..errors import URLError
 from ..services import epm
 from ..services.buckets import BucketURL, parse_bucket_url
 from ..signing import oci as oci_signing
-from ..urls import ObjectURL, URLError, parse
+from ..urls import ObjectURL, parse
 from .api import UNKNOWN, is_unknown
 from .schema import BOOL, INT, STRING, Prop, ResourceSchema
 

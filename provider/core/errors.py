@@ -1,7 +1,7 @@
 """Errors as the core reports them: the same error type, its message prefixed with what was being done."""
 from __future__ import annotations
 
-from ..stores.base import ObjectCopyError
+from ..errors import ObjectCopyError
 
 
 def within(error: ObjectCopyError, doing: str) -> ObjectCopyError:

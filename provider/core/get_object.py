@@ -5,8 +5,8 @@ from __future__ import annotations
 from typing import Any, Mapping
 
 from .. import transfer
-from ..stores.base import ObjectCopyError, UsageError
-from ..urls import URLError, parse
+from ..errors import ObjectCopyError, URLError, UsageError
+from ..urls import parse
 from .api import CheckResult, Context, Props
 from .copied_object_schema import object_url
 from .errors import within

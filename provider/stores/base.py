@@ -26,10 +26,14 @@ KiB = 1024
 
 
 # --- errors and ETag comparison: defined in errors.py and etags.py (below every layer), named here for the stores
-from ..errors import (AccessDenied, AnswerLost, BadAnswer, BadRequest, CannotCopyHere,  # noqa: E402,F401
-                      ConfigError, NotFound, ObjectCopyError, PreconditionFailed, SourceInterrupted, StoreError,
-                      Throttled, Transient, UsageError)
-from ..etags import etag_key, normalize_etag, same_etag  # noqa: E402
+# Re-exported (`X as X`): the stores and older callers import these names from here.
+from ..errors import (  # noqa: E402
+    AccessDenied as AccessDenied, AnswerLost as AnswerLost, BadAnswer as BadAnswer, BadRequest as BadRequest,
+    CannotCopyHere as CannotCopyHere, ConfigError as ConfigError, NotFound as NotFound,
+    ObjectCopyError as ObjectCopyError, PreconditionFailed as PreconditionFailed,
+    SourceInterrupted as SourceInterrupted, StoreError as StoreError, Throttled as Throttled, Transient as Transient,
+    UsageError as UsageError)
+from ..etags import etag_key as etag_key, normalize_etag as normalize_etag, same_etag as same_etag  # noqa: E402
 
 
 # --- data -------------------------------------------------------------------------------------------------------
