@@ -10,10 +10,9 @@ import re
 from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterable, Mapping
 
-from ..inputs import date_problem, etag_problem, header_value_problem, key_problem
+from ..inputs import date_problem, etag_problem, header_value_problem, key_problem, parse_user_date
 from ..stores import default_limits
 from ..stores.base import SourceConditions, WriteOptions
-from ..stores.common import parse_user_date
 from ..urls import ObjectURL, URLError, parse
 from .schema import BOOL, INT, STRING, STRING_MAP, Prop, ResourceSchema
 
