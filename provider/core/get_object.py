@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from typing import Any, Mapping
 
-from .. import transfer
 from ..stores.base import ObjectCopyError, UsageError
 from ..urls import URLError, parse
 from .api import CheckResult, Context, Props
@@ -34,6 +33,7 @@ class GetObject:
         return CheckResult({"url": args.get("url")}, SCHEMA.validate(args))
 
     def call(self, args: Mapping[str, Any], ctx: Context) -> Props:
+        from .. import transfer  # here: the schema above is read without the HTTP layer (core.function_schema)
         try:
             info = transfer.head(parse(args["url"], field="url"))
         except URLError as e:
