@@ -36,7 +36,7 @@ FUNCTION_MODULES: dict[str, str] = {"getObject": "get_object"}
 # Resource or function name -> the module that declares its schema alone and imports no I/O (its SCHEMA, or
 # "module:NAME"). What only describes or validates (terraform's schema and validate processes, `pulumi package
 # get-schema`) imports these and not the HTTP layer; a name left out has its schema read from its module above.
-SCHEMA_MODULES: dict[str, str] = {"CopiedObject": "copied_object_schema"}
+SCHEMA_MODULES: dict[str, str] = {"CopiedObject": "copied_object_schema", "getObject": "get_object_schema"}
 
 
 def resource(name: str) -> Resource:
