@@ -268,8 +268,12 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
 
     # --- Ctrl-C --------------------------------------------------------------------------------------------------
     def StopProvider(self, request, context):
-        self.calls.stop()
+        self.stop()
         return pb.StopProvider.Response()
+
+    def stop(self) -> None:
+        """Cancel every call in flight, and those still to come."""
+        self.calls.stop()
 
 
 def _address(adapter: ResourceAdapter, state: Any) -> str:
