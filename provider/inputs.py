@@ -34,7 +34,7 @@ def header_problem(text: str) -> str | None:
         return f"has the control character {control.group(0)!r}"
     if text[:1].isspace():
         return "begins with a space"
-    outside = next((c for c in text if ord(c) > 0xFF), None)
+    outside = None if text.isascii() else next((c for c in text if ord(c) > 0xFF), None)
     if outside is not None:
         return f"has {outside!r}, a character outside Latin-1"
     return None
