@@ -30,6 +30,7 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
+from bench.fixtures import compile_package  # noqa: E402
 COOKIE = {"TF_PLUGIN_MAGIC_COOKIE": "d602bf8f470bc67ca7faa0386276bbdd4330efaf76d1a219cb4d6991ca9872b2",
           "PLUGIN_PROTOCOL_VERSIONS": "6"}
 MINIO = {"endpoint": "http://127.0.0.1:19000", "key": "minioadmin", "secret": "minioadmin"}
@@ -95,14 +96,6 @@ def heads(bucket: str, keys: list[str]) -> tuple[float, float]:
     with ThreadPoolExecutor(10) as pool:
         list(pool.map(transfer.head, targets))
     return time.perf_counter() - start, time.process_time() - cpu
-
-
-def compile_package() -> None:
-    import compileall
-
-    import pulumi_objectcopy
-    for folder in pulumi_objectcopy.__path__:
-        compileall.compile_dir(folder, quiet=1)
 
 
 def main() -> int:
