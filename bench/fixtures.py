@@ -1,4 +1,4 @@
-"""Servers, profiles, test objects and process measurement for bench/run.py."""
+"""Servers, profiles, test objects and process measurement for bench/run.py (and the provider benches' bytecode)."""
 from __future__ import annotations
 
 import json
@@ -299,3 +299,14 @@ def measure(cmd: list[str], env: dict[str, str], timeout: float) -> dict:
         tail = [ln for ln in stderr.strip().splitlines() if ln.strip()][-3:]
         rec["error"] = f"exit {p.returncode}: " + " | ".join(tail)[-300:]
     return rec
+
+
+def compile_package() -> None:
+    """The package's bytecode, as `pip install` writes it. An editable install has none, and where
+    PYTHONDONTWRITEBYTECODE is set (as on this project's machine) every process started would compile the package's
+    modules again: tens of ms per start of a provider that an installed one does not pay."""
+    import compileall
+
+    import pulumi_objectcopy
+    for folder in pulumi_objectcopy.__path__:
+        compileall.compile_dir(folder, quiet=1)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta, timezone
 from fractions import Fraction
 from typing import TYPE_CHECKING
 
@@ -34,7 +34,7 @@ def header_problem(text: str) -> str | None:
         return f"has the control character {control.group(0)!r}"
     if text[:1].isspace():
         return "begins with a space"
-    outside = next((c for c in text if ord(c) > 0xFF), None)
+    outside = None if text.isascii() else next((c for c in text if ord(c) > 0xFF), None)
     if outside is not None:
         return f"has {outside!r}, a character outside Latin-1"
     return None
@@ -65,13 +65,33 @@ def etag_problem(value, *, star: bool = False) -> str | None:
 
 
 def date_problem(value) -> str | None:
-    from .stores.common import parse_user_date  # stores.common imports the HTTP layer, which imports this module
     try:
         parse_user_date(value)
     except ValueError:
         return (f"{_shown(value)} is not a date; use ISO 8601 (2026-10-21T07:28:00Z) or RFC 1123 "
                 "(Wed, 21 Oct 2026 07:28:00 GMT)")
     return None
+
+
+def parse_user_date(text: str) -> datetime:
+    """A date as a user writes it: ISO 8601 (`2026-10-21T07:28:00Z`) or RFC 1123 (`Wed, 21 Oct 2026 07:28:00
+    GMT`); no zone means UTC. Raises ValueError, also for a date that has no UTC equivalent (year 1 east of UTC)."""
+    if not isinstance(text, str) or "\x00" in text:
+        raise ValueError(text)
+    try:
+        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
+    except ValueError:
+        from email.utils import parsedate_to_datetime  # only here: the email package is slow to import
+        try:
+            when = parsedate_to_datetime(text)
+        except (TypeError, ValueError, IndexError, OverflowError):
+            raise ValueError(text) from None
+    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
+    try:
+        when.astimezone(timezone.utc)
+    except OverflowError:
+        raise ValueError(text) from None
+    return when
 
 
 def _shown(value) -> str:

@@ -11,7 +11,6 @@ Which fields a profile takes, what each holds and which would put a secret in pl
 """
 from __future__ import annotations
 
-import configparser
 import json
 import logging
 import os
@@ -20,11 +19,6 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-
-try:
-    import tomllib
-except ModuleNotFoundError:  # Python 3.10
-    import tomli as tomllib  # type: ignore[no-redef]
 
 from . import settings as settings_module
 from .errors import ConfigError
@@ -76,21 +70,44 @@ def _load_profiles() -> dict[str, tuple[str, dict]]:
     found: dict[str, tuple[str, dict]] = {}
     if path.is_file():
         try:
-            data = tomllib.loads(path.read_text())
-        except (OSError, UnicodeDecodeError, tomllib.TOMLDecodeError) as e:
+            text = path.read_text()
+        except (OSError, UnicodeDecodeError) as e:
             raise ConfigError(f"profiles file {path}: {e}") from None
         where = f"profiles file {path}"
-        others = sorted(set(data) - {"profiles"})
-        if others:
-            raise ConfigError(f"{where}: {', '.join(others)} outside the [profiles] table; write each profile as "
-                              "[profiles.NAME]")
-        found.update((name, (where, settings)) for name, settings in checked_profiles(data.get("profiles", {}),
-                                                                                       where).items())
+        found.update((name, (where, dict(settings))) for name, settings in _file_profiles(text, where).items())
     elif os.environ.get("OBJECTCOPY_PROFILES"):
         raise ConfigError(f"OBJECTCOPY_PROFILES names {path}, which does not exist")
     with _stack_lock:
         found.update((name, (_STACK, settings)) for name, settings in _stack_profiles.items())
     return found
+
+
+# The file is read at every call (it may change between two), but parsed and checked again only when what it holds
+# changed: a plan resolves a profile for every object it looks at. (where, text, stores registered) -> profiles.
+_parsed_files: dict[tuple[str, str, tuple], dict[str, dict]] = {}
+
+
+def _file_profiles(text: str, where: str) -> dict[str, dict]:
+    key = (where, text, tuple(STORE_MODULES.items()))
+    parsed = _parsed_files.get(key)
+    if parsed is None:
+        try:  # imported here: a process that never reads a profiles file (terraform's schema) skips it
+            import tomllib
+        except ModuleNotFoundError:  # Python 3.10
+            import tomli as tomllib  # type: ignore[no-redef]
+        try:
+            data = tomllib.loads(text)
+        except tomllib.TOMLDecodeError as e:
+            raise ConfigError(f"{where}: {e}") from None
+        others = sorted(set(data) - {"profiles"})
+        if others:
+            raise ConfigError(f"{where}: {', '.join(others)} outside the [profiles] table; write each profile as "
+                              "[profiles.NAME]")
+        parsed = checked_profiles(data.get("profiles", {}), where)
+        with _stack_lock:
+            _parsed_files.clear()  # one file is in use at a time; keep no other
+            _parsed_files[key] = parsed
+    return parsed
 
 
 @dataclass(frozen=True)
@@ -274,17 +291,40 @@ def aws_shared_profile(name: str) -> dict[str, str]:
     merged: dict[str, str] = {}
     for path, section in ((config_path, "default" if name == "default" else f"profile {name}"),
                           (creds_path, name)):
+        try:
+            text = path.read_text()
+        except OSError:
+            continue  # no such file, as configparser's read skips it
+        merged.update(_ini_section(str(path), text, section))
+    return merged
+
+
+# Read at every call, as the credentials in them may change; parsed again only when what they hold changed (every
+# store a plan opens reads them). (path, text, section) -> its settings.
+_parsed_ini: dict[tuple[str, str, str], dict[str, str]] = {}
+
+
+def _ini_section(path: str, text: str, section: str) -> dict[str, str]:
+    key = (path, text, section)
+    found = _parsed_ini.get(key)
+    if found is None:
+        import configparser  # here, as tomllib above
         parser = configparser.RawConfigParser()
         try:
-            parser.read(path)
+            parser.read_string(text, source=path)
         except configparser.Error as e:
             raise ConfigError(f"{path}: {e}") from None
+        found = {}
         if parser.has_section(section):
-            for key, value in parser.items(section):
+            for name, value in parser.items(section):
                 if "\n" in value and "=" in value:  # nested block, e.g. `s3 =\n addressing_style = path`
                     for line in value.strip().splitlines():
                         k, _, v = line.partition("=")
-                        merged[f"{key}.{k.strip()}"] = v.strip()
+                        found[f"{name}.{k.strip()}"] = v.strip()
                 else:
-                    merged[key] = value
-    return merged
+                    found[name] = value
+        with _stack_lock:
+            if len(_parsed_ini) > 64:  # a few files and sections are in use at a time
+                _parsed_ini.clear()
+            _parsed_ini[key] = found
+    return dict(found)

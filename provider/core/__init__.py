@@ -7,7 +7,7 @@ starts a process per command, and the Pulumi SDK alone costs 125-140 ms to impor
 from __future__ import annotations
 
 from importlib import import_module
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from .api import (
     UNKNOWN,
@@ -23,6 +23,9 @@ from .api import (
     is_unknown,
 )
 
+if TYPE_CHECKING:
+    from .schema import FunctionSchema, ResourceSchema
+
 # Resource name -> the core module that defines RESOURCE (an object implementing api.Resource). Adding a resource
 # is one module plus one line here.
 RESOURCE_MODULES: dict[str, str] = {
@@ -33,6 +36,14 @@ RESOURCE_MODULES: dict[str, str] = {
 }
 # Function name (Pulumi's) -> the core module that defines FUNCTION (api.Function).
 FUNCTION_MODULES: dict[str, str] = {"getObject": "get_object"}
+# Resource or function name -> the module that declares its schema alone and imports no I/O (its SCHEMA, or
+# "module:NAME"). What only describes or validates (terraform's schema and validate processes, `pulumi package
+# get-schema`) imports these and not the HTTP layer; a name left out has its schema read from its module above.
+SCHEMA_MODULES: dict[str, str] = {
+    "CopiedObject": "copied_object_schema", "CopiedPrefix": "copied_prefix_schema",
+    "EpmObjectStoreExport": "epm_schema:EXPORT", "EpmObjectStoreImport": "epm_schema:IMPORT",
+    "AnalyticsSnapshot": "analytics_schema:SNAPSHOT", "AnalyticsSnapshotRestore": "analytics_schema:RESTORE",
+    "getObject": "get_object_schema"}
 
 
 def resource(name: str) -> Resource:
@@ -41,6 +52,31 @@ def resource(name: str) -> Resource:
 
 def resources() -> dict[str, Resource]:
     return {name: resource(name) for name in RESOURCE_MODULES}
+
+
+def resource_schema(name: str) -> ResourceSchema:
+    return _schema(name, RESOURCE_MODULES, "RESOURCE")  # type: ignore[no-any-return]
+
+
+def resource_schemas() -> dict[str, ResourceSchema]:
+    return {name: resource_schema(name) for name in RESOURCE_MODULES}
+
+
+def function_schema(name: str) -> FunctionSchema:
+    return _schema(name, FUNCTION_MODULES, "FUNCTION")  # type: ignore[no-any-return]
+
+
+def function_schemas() -> dict[str, FunctionSchema]:
+    return {name: function_schema(name) for name in FUNCTION_MODULES}
+
+
+def _schema(name: str, modules: Mapping[str, str], defined: str) -> Any:
+    module = modules[name]  # KeyError for a name not registered, declared schema or not
+    declared = SCHEMA_MODULES.get(name)
+    if declared is None:
+        return getattr(import_module(f"{__name__}.{module}"), defined).schema
+    module, _, attribute = declared.partition(":")
+    return getattr(import_module(f"{__name__}.{module}"), attribute or "SCHEMA")
 
 
 def function(name: str) -> Function:
@@ -62,4 +98,5 @@ def configure(profiles: Mapping[str, Any] | None = None, config: Mapping[str, st
 
 
 __all__ = ["UNKNOWN", "Applied", "Change", "CheckResult", "Context", "DiffResult", "Failure", "ReadResult", "Resource",
-           "configure", "function", "functions", "is_unknown", "resource", "resources"]
+           "configure", "function", "function_schema", "function_schemas", "functions", "is_unknown", "resource",
+           "resource_schema", "resource_schemas", "resources"]

@@ -11,8 +11,7 @@ import re
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import UsageError
-from ..services import analytics
-from ..signing import oci as oci_signing
+from ..services.names import password_problems
 from .schema import BOOL, STRING, Prop, ResourceSchema
 
 _BUCKET = re.compile(r"[A-Za-z0-9][A-Za-z0-9._-]{0,255}")
@@ -44,6 +43,7 @@ def profile_name(value: str) -> str | None:
 
 
 def private_key(value: str) -> str | None:
+    from ..signing import oci as oci_signing  # here: reading the schema needs no cryptography
     try:
         oci_signing.fingerprint(value)
     except Exception:  # cryptography raises several types for a key that does not parse
@@ -55,7 +55,7 @@ def private_key(value: str) -> str | None:
 def new_snapshot_password(p: Mapping[str, Any], name: Callable[[str], str]) -> Iterable[tuple[str, str]]:
     """The BAR password rule holds for a new snapshot (CREATE) only; a REGISTER takes the BAR's own password."""
     if p.get("type") == "CREATE" and p.get("bar_password"):
-        problems = analytics.password_problems(str(p["bar_password"]))
+        problems = password_problems(str(p["bar_password"]))
         if problems:
             yield "bar_password", "a new snapshot's password needs " + ", ".join(problems)
 

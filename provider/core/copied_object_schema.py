@@ -11,10 +11,9 @@ from dataclasses import dataclass, field, fields
 from typing import Any, Callable, Iterable, Mapping
 
 from ..errors import URLError
-from ..inputs import date_problem, etag_problem, header_value_problem, key_problem
+from ..inputs import date_problem, etag_problem, header_value_problem, key_problem, parse_user_date
 from ..stores import default_limits
 from ..stores.base import SourceConditions, WriteOptions
-from ..stores.common import parse_user_date
 from ..urls import ObjectURL, parse
 from .schema import BOOL, INT, STRING, STRING_MAP, Prop, ResourceSchema
 

@@ -12,9 +12,8 @@ from typing import Any, Callable, Iterable, Mapping
 from urllib.parse import urlsplit
 
 from ..errors import URLError
-from ..services import epm
+from ..services.names import exported_object_name, imported_file_name, is_snapshot
 from ..services.buckets import BucketURL, parse_bucket_url
-from ..signing import oci as oci_signing
 from ..urls import ObjectURL, parse
 from .api import UNKNOWN, is_unknown
 from .schema import BOOL, INT, STRING, Prop, ResourceSchema
@@ -28,6 +27,7 @@ def key_fingerprint(pem: Any) -> str | None:
     """The key's fingerprint (public), or None when it is unknown or does not parse."""
     if not isinstance(pem, str):
         return None
+    from ..signing import oci as oci_signing  # here: reading the schema needs no cryptography
     try:
         return oci_signing.fingerprint(pem)
     except Exception:  # cryptography raises several types for a key that does not parse
@@ -92,7 +92,7 @@ def file_path(value: str) -> str | None:
 def file_name(value: str) -> str | None:
     if any(c in value for c in "\0\r\n"):
         return f"{value!r} is not a file name such as 'inbox/data.csv'"
-    if epm.is_snapshot(value):
+    if is_snapshot(value):
         return (f"{value!r}: the environment lists a snapshot without .zip: file_name {value[:-4]!r} (an object "
                 "ending in .zip is imported as a snapshot)")
     return None
@@ -206,7 +206,7 @@ def default_file_name(url: Any) -> Any:
         obj = parse_bucket_url(url, field="url", swift=True).object
     except URLError:
         return None
-    return epm.imported_file_name(obj) if obj else None
+    return imported_file_name(obj) if obj else None
 
 
 def bucket_url(props: Mapping[str, Any], *, swift: bool) -> BucketURL:
@@ -238,7 +238,7 @@ def same_export_target(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool
     if new.object:
         return old.key == new.object
     path = news.get("file_path")
-    return is_unknown(path) or old.key in {epm.exported_object_name(str(path), t) for t in (None, "LCM")}
+    return is_unknown(path) or old.key in {exported_object_name(str(path), t) for t in (None, "LCM")}
 
 
 def same_import_target(olds: Mapping[str, Any], news: Mapping[str, Any]) -> bool:

@@ -7,7 +7,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterable, Mapping
+from functools import cached_property
+from collections.abc import Callable, Iterable, Mapping
+from typing import Any
 
 from .api import UNKNOWN, Failure, is_unknown
 
@@ -91,27 +93,28 @@ class ResourceSchema:
                 return p
         raise KeyError(name)
 
-    @property
+    # Cached: every call of a plan asks for them (the schema is frozen, so they never change).
+    @cached_property
     def inputs(self) -> tuple[Prop, ...]:
         return tuple(p for p in self.props if p.input)
 
-    @property
+    @cached_property
     def outputs(self) -> tuple[Prop, ...]:
         return tuple(p for p in self.props if p.output)
 
-    @property
+    @cached_property
     def input_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.inputs)
 
-    @property
+    @cached_property
     def output_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.outputs)
 
-    @property
+    @cached_property
     def secret_names(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.props if p.secret)
 
-    @property
+    @cached_property
     def replace_on(self) -> tuple[str, ...]:
         return tuple(p.name for p in self.inputs if p.replaces)
 

@@ -14,7 +14,7 @@ def __getattr__(name: str) -> Any:
         raise AttributeError(name)
     if name not in _classes:
         from .resources import resource_class
-        _classes[name] = resource_class(core.resource(name).schema)
+        _classes[name] = resource_class(core.resource_schema(name))  # the schema alone: no I/O code in a program
     return _classes[name]
 
 

@@ -7,7 +7,8 @@ state use camelCase names (`sourceEtag`) and the engine's unknown sentinel. Stat
 from __future__ import annotations
 
 import re
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from pulumi.provider.experimental.property_value import Computed, PropertyValue
 from pulumi.runtime import rpc

@@ -10,7 +10,6 @@ from __future__ import annotations
 import base64
 import json
 import os
-import re
 import threading
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
@@ -22,21 +21,10 @@ from .. import jobs
 from ..answers import json_body, without
 from ..errors import BadAnswer, BadRequest, ConfigError, NotFound
 from ..http import ERROR_CODES, Request, transport
+from .names import password_problems  # noqa: F401
 
 API = "/api/20210901"
 WORK_REQUEST_TIMEOUT = 4 * 3600.0  # a snapshot of a large instance takes a long time; the id is kept meanwhile
-
-
-def password_problems(password: str) -> list[str]:
-    """The BAR password rule for a new snapshot (seed 003): 8 to 50 characters, a digit, an upper- and a lower-case
-    letter. The service's own 400 stays the final word."""
-    problems = []
-    if not 8 <= len(password) <= 50:
-        problems.append("8 to 50 characters")
-    for pattern, what in ((r"\d", "a digit"), (r"[A-Z]", "an upper-case letter"), (r"[a-z]", "a lower-case letter")):
-        if not re.search(pattern, password):
-            problems.append(what)
-    return problems
 
 
 def wrap_private_key(pem: str) -> str:
@@ -102,7 +90,8 @@ class AnalyticsClient:
         return _work_request_id(resp, f"{payload.get('type')} snapshot {payload.get('name')!r}")
 
     def snapshots(self) -> list[dict]:
-        items = json_body(self._send("GET", "/snapshots", context="list snapshots"), "list snapshots", dict).get("items")
+        answer = self._send("GET", "/snapshots", context="list snapshots")
+        items = json_body(answer, "list snapshots", dict).get("items")
         return [s for s in items if isinstance(s, dict)] if isinstance(items, list) else []
 
     def find_snapshot(self, name: str) -> dict | None:

@@ -37,6 +37,7 @@ from .. import jobs
 from ..answers import json_body, without
 from ..errors import AccessDenied, BadAnswer, ConfigError, NotFound, StoreError
 from ..http import Request, transport
+from .names import copy_from_file_name, exported_object_name, imported_file_name, is_snapshot  # noqa: F401
 
 JOB_TIMEOUT = 4 * 3600.0
 
@@ -68,33 +69,6 @@ def file_field_hint(message: str) -> str:
     why = f"from {FILE_FIELD_ENV}" if sent != FILE_FIELD else "as Oracle's v3 page (seed 000) names it"
     return (f" (EPM's name for this field is unconfirmed: this client sends the file as `{sent}`, {why}; the "
             f"server may expect `{other}`: set {FILE_FIELD_ENV}={other} to send that instead)")
-
-
-def exported_object_name(file_path: str, file_type: str | None) -> str:
-    """ASSUMPTION (Oracle says only "copied with its original name"; the test emulator does the same): when the
-    Copy To URL names only the bucket, the object is the file's base name (after the last '/' or '\\'), plus
-    ".zip" when the environment lists the file as an LCM snapshot (a snapshot travels as a zip file)."""
-    base = re.split(r"[/\\]", file_path)[-1]
-    return base + (".zip" if (file_type or "").upper() == "LCM" else "")
-
-
-def is_snapshot(object_name: str) -> bool:
-    """ASSUMPTION (Oracle says snapshots are "extracted on arrival"; the test emulator does the same): an object
-    ending in ".zip" is a snapshot, listed in the environment without the ".zip"."""
-    return object_name.lower().endswith(".zip")
-
-
-def imported_file_name(object_name: str) -> str:
-    """The name the environment lists an imported object under when none is chosen: the object's base name (after
-    the last '/' or '\\'), without the ".zip" of a snapshot."""
-    base = re.split(r"[/\\]", object_name)[-1]
-    return base[:-4] if is_snapshot(base) else base
-
-
-def copy_from_file_name(file_name: str, object_name: str) -> str:
-    """The `fileName` Copy From is sent to have the environment list the object as `file_name`: a snapshot travels
-    as the zip it is, so its name carries the ".zip" (by default, the object's own base name)."""
-    return file_name + ".zip" if is_snapshot(object_name) else file_name
 
 
 def parse_error(resp: requests.Response):

@@ -20,9 +20,8 @@ from typing import Any, BinaryIO, Generic, Protocol, TypeVar, cast, runtime_chec
 
 from ..urls import ObjectURL
 
-GiB = 1024**3
-MiB = 1024**2
-KiB = 1024
+# Sizes and Limits are declared beside each store's declaration (store_type.py), named here for the stores
+from .store_type import GiB, KiB, Limits, MiB  # noqa: E402,F401
 
 
 # --- errors and ETag comparison: defined in errors.py and etags.py (below every layer), named here for the stores
@@ -196,21 +195,6 @@ class Capabilities:
     sse: bool = False
     sse_algorithms: frozenset[str] = frozenset({"AES256", "aws:kms", "aws:kms:dsse"})  # with sse: which ones
     dest_if_match: bool = False  # the write itself can be conditional on the destination's ETag
-
-
-@dataclass(frozen=True)
-class Limits:
-    max_single_copy: int = 5 * GiB
-    # From this size a server-side copy goes in parallel parts because it is faster, not because it must
-    # (measured on MinIO: 8 parallel part copies beat one CopyObject at 512 MiB). Defaults to the hard limit.
-    multipart_cutoff: int | None = None
-    min_part: int = 5 * MiB
-    max_part: int = 5 * GiB
-    max_parts: int = 10_000
-    # The longest name the store takes, in UTF-8 bytes (S3, Swift, OCI: 1024), and for file paths, the longest
-    # name between two '/' (None: no such limit).
-    max_key: int = 1024
-    max_segment: int | None = None
 
 
 @dataclass(frozen=True)

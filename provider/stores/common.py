@@ -9,6 +9,7 @@ import requests
 import urllib3
 
 from ..http import redact_url
+from ..inputs import parse_user_date  # noqa: F401 - a user's date, parsed with the input rules
 from .base import SourceInterrupted
 
 CONTENT_HEADERS = ("Cache-Control", "Content-Disposition", "Content-Encoding", "Content-Language", "Expires")
@@ -30,26 +31,6 @@ def parse_http_date(value: str | None) -> datetime | None:
         return parsedate_to_datetime(value).astimezone(timezone.utc)
     except (TypeError, ValueError):
         return None
-
-
-def parse_user_date(text: str) -> datetime:
-    """A date as a user writes it: ISO 8601 (`2026-10-21T07:28:00Z`) or RFC 1123 (`Wed, 21 Oct 2026 07:28:00
-    GMT`); no zone means UTC. Raises ValueError, also for a date that has no UTC equivalent (year 1 east of UTC)."""
-    if not isinstance(text, str) or "\x00" in text:
-        raise ValueError(text)
-    try:
-        when = datetime.fromisoformat(text.replace("Z", "+00:00"))
-    except ValueError:
-        try:
-            when = parsedate_to_datetime(text)
-        except (TypeError, ValueError, IndexError, OverflowError):
-            raise ValueError(text) from None
-    when = when if when.tzinfo else when.replace(tzinfo=timezone.utc)
-    try:
-        when.astimezone(timezone.utc)
-    except OverflowError:
-        raise ValueError(text) from None
-    return when
 
 
 def list_page_size(profile) -> int | None:

@@ -14,8 +14,9 @@ from urllib.parse import quote
 from .. import profiles
 from ..signing import cos as cos_signing
 from ..urls import ObjectURL
-from .base import Capabilities, ConfigError, GiB, Limits, MiB, ObjectInfo
+from .base import Capabilities, ConfigError, Limits, ObjectInfo
 from .s3family import Dialect, S3Family
+from .cos_type import LIMITS
 
 DIALECT = Dialect("cos", "x-cos-", directive={"COPY": "Copy", "REPLACE": "Replaced"},
                   tagging_directive={"COPY": "Copy", "REPLACE": "Replaced"}, acl_header="x-cos-acl",
@@ -26,10 +27,6 @@ CAPABILITIES = Capabilities(versioning=True, tagging=True, acl=True, storage_cla
                             sse_algorithms=frozenset({"AES256", "aws:kms"}),  # SSE-COS and SSE-KMS (cos/kms)
                             multipart_copy=True, multipart_upload=True, list_uploads=True,
                             dest_if_none_match_on_copy=False, dest_if_none_match_on_write=False)
-# PUT Object - Copy up to 5 GB, parts of 1 MB to 5 GB, 10,000 parts (docs 436/10881, 436/8287, 436/7750); object
-# keys up to 850 bytes in UTF-8 (Object Overview, 436/13324).
-LIMITS = Limits(max_single_copy=5 * GiB, multipart_cutoff=64 * MiB, min_part=1 * MiB, max_part=5 * GiB,
-                max_parts=10_000, max_key=850)
 
 
 class CosStore(S3Family):

@@ -18,18 +18,16 @@ from typing import BinaryIO, Callable, Iterator
 from .. import profiles
 from ..http import retry_interrupted
 from ..urls import ObjectURL
-from .base import (BadRequest, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
-                   SourceConditions, StoreError, Upload, WriteOptions, refuse_unsupported, require_etag,
-                   resolved_write, same_etag, upload_closed, upload_opened)
+from .base import (BadRequest, Capabilities, NotFound, ObjectInfo, Part, PreconditionFailed, SourceConditions,
+                   StoreError, Upload, WriteOptions, refuse_unsupported, require_etag, resolved_write, same_etag,
+                   upload_closed, upload_opened)
 from .common import CHUNK, open_body
 from .local_fs import (SizedReader, abandon_temp, check_abandoned, discard_temp, is_temp_name, keep_temp, new_temp,
                        os_error, os_errors)
+from .local_type import LIMITS
 
 _MD5_ATTR = "user.objectcopy.md5"
 _META_ATTR = "user.objectcopy.meta"
-# Linux: a name up to NAME_MAX (255) bytes, a path up to PATH_MAX (4096) bytes with its terminating NUL.
-LIMITS = Limits(max_single_copy=1 << 62, min_part=1, max_part=1 << 62, max_parts=10_000, max_key=4095,
-                max_segment=255)
 
 
 def _getxattr(path: str, name: str) -> bytes | None:

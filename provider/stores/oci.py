@@ -24,11 +24,12 @@ from ..answers import etag_header, header_int, json_body, without
 from ..http import ERROR_CODES, Request, transport
 from ..signing import oci as oci_signing
 from ..urls import ObjectURL
-from .base import (AnswerLost, BadAnswer, BadRequest, Capabilities, ConfigError, GiB, Limits, MiB, NotFound,
-                   ObjectInfo, Part, PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag,
-                   refuse_unsupported, require_etag, resolved_write)
+from .base import (AnswerLost, BadAnswer, BadRequest, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part,
+                   PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported,
+                   require_etag, resolved_write)
 from .common import (StreamingBody, content_headers, list_page_size, parse_http_date, parse_iso_date,
                      request_body)
+from .oci_type import LIMITS
 
 # CopyObject takes one source condition (sourceObjectIfMatchETag) and guards its destination with
 # destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies. Storage
@@ -36,10 +37,6 @@ from .common import (StreamingBody, content_headers, list_page_size, parse_http_
 CAPABILITIES = Capabilities(copy_conditions=frozenset({"if_match"}), versioning=True, multipart_upload=True,
                             list_uploads=True, storage_class=True, dest_if_match=True,
                             pin_enforced=frozenset({"copy", "read"}))
-# CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
-# Object names: up to 1,024 bytes in UTF-8 (Object Names).
-LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000,
-                max_key=1024)
 COPY_TIMEOUT = 3600.0
 # CreateMultipartUploadDetails carries the content headers a PutObject takes as headers (the SDK's model).
 UPLOAD_CONTENT_FIELDS = {"Cache-Control": "cacheControl", "Content-Disposition": "contentDisposition",

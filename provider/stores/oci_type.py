@@ -2,7 +2,12 @@
 cryptography."""
 from __future__ import annotations
 
-from .store_type import HTTP_FIELDS, StoreType, URLShape, secret_from
+from .store_type import GiB, HTTP_FIELDS, Limits, MiB, StoreType, URLShape, secret_from
+
+# CopyObject copies any size in the service; uploads: parts up to 50 GiB, 10,000 of them (min 10 MiB assumed).
+# Object names: up to 1,024 bytes in UTF-8 (Object Names).
+LIMITS = Limits(max_single_copy=10 * 1024 * GiB, min_part=10 * MiB, max_part=50 * GiB, max_parts=10_000,
+                max_key=1024)
 
 STORE = StoreType(
     scheme="oci",
@@ -15,4 +20,5 @@ STORE = StoreType(
     plaintext_secrets={"private_key": "key_file or private_key_env", "passphrase": "passphrase_env",
                        "pass_phrase": "passphrase_env"},
     secret_headers=frozenset({"opc-sse-customer-key"}),
+    limits=LIMITS,
 )

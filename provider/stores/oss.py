@@ -17,11 +17,11 @@ from ..answers import json_body, without, xml_body
 from ..http import Request, transport
 from ..signing import oss as oss_signing
 from ..urls import ObjectURL
-from .base import (AccessDenied, BadRequest, Capabilities, ConfigError, GiB, KiB, Limits, MiB, ObjectInfo, SourceConditions,
-                   WriteOptions,
-                   normalize_etag, refuse_unsupported, resolved_write)
+from .base import (AccessDenied, BadRequest, Capabilities, ConfigError, Limits, ObjectInfo, SourceConditions,
+                   WriteOptions, normalize_etag, refuse_unsupported, resolved_write)
 from .common import parse_http_date, parse_iso_date
 from .s3family import UNSIGNED_PAYLOAD, Dialect, S3Family
+from .oss_type import LIMITS
 
 DIALECT = Dialect("oss", "x-oss-", directive={"COPY": "COPY", "REPLACE": "REPLACE"},
                   tagging_directive={"COPY": "Copy", "REPLACE": "Replace"}, acl_header="x-oss-object-acl",
@@ -36,10 +36,6 @@ CAPABILITIES = Capabilities(versioning=True, tagging=True, acl=True, storage_cla
                             sse_algorithms=frozenset({"AES256", "aws:kms", "aws:kms:dsse", "SM4"}),
                             multipart_copy=True, multipart_upload=True, list_uploads=True,
                             dest_guard_needs_unversioned_bucket=True)
-# CopyObject up to 1 GB (the docs disagree; 1 GB is the safe rule), parts of 100 KB to 5 GB, 10,000 parts; object
-# names of 1 to 1,023 bytes in UTF-8 (Object naming conventions).
-LIMITS = Limits(max_single_copy=1 * GiB, multipart_cutoff=64 * MiB, min_part=100 * KiB, max_part=5 * GiB,
-                max_parts=10_000, max_key=1023)
 
 
 log = logging.getLogger("pulumi_objectcopy.stores")

@@ -2,7 +2,7 @@
 endpoints). Declared apart from s3.py, which imports the HTTP layer."""
 from __future__ import annotations
 
-from .store_type import HTTP_FIELDS, StoreType, URLShape, secret_from
+from .store_type import HTTP_FIELDS, Limits, StoreType, URLShape, secret_from
 
 STORE = StoreType(
     scheme="s3",
@@ -15,4 +15,7 @@ STORE = StoreType(
                        "session_token": "session_token_env"},
     secret_headers=frozenset({"x-amz-security-token", "x-amz-server-side-encryption-customer-key",
                               "x-amz-copy-source-server-side-encryption-customer-key"}),
+    # S3's own (CopyObject up to 5 GiB, 1,024-byte keys); a profile for COS or OSS through their S3 endpoints
+    # narrows them (s3.PRESET_LIMITS)
+    limits=Limits(),
 )

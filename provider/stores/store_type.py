@@ -17,7 +17,7 @@ if TYPE_CHECKING:
     from typing import Literal
 
     from ..profiles import Profile  # the implementations import profiles and the HTTP layer; a declaration must not
-    from .base import Limits, Store
+    from .base import Store
 
     # What a profile field holds, checked when a profiles file or stack config is read (profiles.py): text; an
     # http(s) URL; true or false; a size in bytes or with a unit ("64MiB"); a whole number of 1 or more; seconds
@@ -41,6 +41,26 @@ HTTP_FIELDS: Mapping[str, FieldKind] = {"endpoint": "url", "verify_tls": "bool",
                                         "list_page_size": "count"}
 # Header names every API's secrets travel in (lower case); a store's own are in its declaration.
 COMMON_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie"})
+
+
+GiB = 1024**3
+MiB = 1024**2
+KiB = 1024
+
+
+@dataclass(frozen=True)
+class Limits:
+    max_single_copy: int = 5 * GiB
+    # From this size a server-side copy goes in parallel parts because it is faster, not because it must
+    # (measured on MinIO: 8 parallel part copies beat one CopyObject at 512 MiB). Defaults to the hard limit.
+    multipart_cutoff: int | None = None
+    min_part: int = 5 * MiB
+    max_part: int = 5 * GiB
+    max_parts: int = 10_000
+    # The longest name the store takes, in UTF-8 bytes (S3, Swift, OCI: 1024), and for file paths, the longest
+    # name between two '/' (None: no such limit).
+    max_key: int = 1024
+    max_segment: int | None = None
 
 
 @dataclass(frozen=True)
@@ -70,6 +90,9 @@ class StoreType:
     plaintext_secrets: Mapping[str, str] = field(default_factory=dict)
     # Header names (lower case) this store's secrets travel in: never logged, never shown in an error.
     secret_headers: frozenset[str] = frozenset()
+    # Its limits before a profile narrows them, declared here so that checking a URL's name (every plan validates
+    # one) imports no HTTP layer; None: the implementation module's LIMITS.
+    limits: Limits | None = None
 
     @property
     def fields(self) -> Mapping[str, FieldKind]:
@@ -87,7 +110,9 @@ class StoreType:
         return store
 
     def default_limits(self) -> Limits:
-        """The store's limits before a profile narrows them (an s3 profile for COS, say): its module's LIMITS."""
-        from .base import Limits
+        """The store's limits before a profile narrows them (an s3 profile for COS, say): as declared, else its
+        module's LIMITS."""
+        if self.limits is not None:
+            return self.limits
         limits: Limits | None = getattr(import_module(self.implementation), "LIMITS", None)
         return limits or Limits()

@@ -21,11 +21,12 @@ from .. import profiles
 from ..answers import answer_summary, etag_header, header_int, json_body, without
 from ..http import Request, transport
 from ..urls import ObjectURL
-from .base import (AccessDenied, BadAnswer, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part,
-                   PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported,
-                   require_etag, resolved_write)
+from .base import (AccessDenied, BadAnswer, Capabilities, ConfigError, NotFound, ObjectInfo, Part, PreconditionFailed,
+                   SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported, require_etag,
+                   resolved_write)
 from .common import (StreamingBody, content_headers, http_date, list_page_size, parse_http_date, parse_iso_date,
                      request_body)
+from .swift_type import LIMITS
 
 # The copy middleware passes conditional headers to its GET of the source, so if-none-match: * cannot guard the
 # destination of a copy; a plain PUT honours it.
@@ -37,8 +38,6 @@ CAPABILITIES = Capabilities(dest_if_none_match_on_copy=False, versioning=False, 
                             multipart_upload=True, manifest_copy=True,
                             copy_conditions=frozenset({"if_match", "if_modified_since", "if_unmodified_since"}))
 SEGMENTS_SUFFIX = "_segments"
-# max_key: Swift's max_object_name_length, 1,024 bytes unless the cluster's swift.conf says otherwise.
-LIMITS = Limits(max_single_copy=5 * 1024**3 + 2, min_part=1, max_part=5 * 1024**3, max_parts=1000, max_key=1024)
 _CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
                       "if_modified_since": "If-Modified-Since", "if_unmodified_since": "If-Unmodified-Since"}
 

@@ -2,7 +2,10 @@
 swift.py, which imports the HTTP layer."""
 from __future__ import annotations
 
-from .store_type import HTTP_FIELDS, StoreType, URLShape, secret_from
+from .store_type import HTTP_FIELDS, Limits, StoreType, URLShape, secret_from
+
+# max_key: Swift's max_object_name_length, 1,024 bytes unless the cluster's swift.conf says otherwise.
+LIMITS = Limits(max_single_copy=5 * 1024**3 + 2, min_part=1, max_part=5 * 1024**3, max_parts=1000, max_key=1024)
 
 STORE = StoreType(
     scheme="swift",
@@ -20,4 +23,5 @@ STORE = StoreType(
     plaintext_secrets={"key": "key_env", "password": "password_env", "token": "key_env or password_env"},
     secret_headers=frozenset({"x-auth-token", "x-auth-key", "x-auth-password", "x-storage-token",
                               "x-subject-token"}),
+    limits=LIMITS,
 )

@@ -9,10 +9,10 @@ a state holds the configuration's strings, and the core always sees the canonica
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any, Callable, Mapping
 
 from ..core.api import UNKNOWN, Context, Failure, Function, Resource, is_unknown
-from ..core.schema import STRING, Prop
+from ..core.schema import STRING, Prop, ResourceSchema
 from ..errors import UsageError
 from .values import from_json, holds_unknown, to_core
 
@@ -45,11 +45,21 @@ class Outcome:
 
 
 class ResourceAdapter:
-    def __init__(self, resource: Resource):
-        self.resource = resource
-        self.schema = resource.schema
+    """`load` gives the resource's code when a call first needs it: validating, upgrading and describing a
+    resource need its schema only, and the code imports the HTTP layer."""
+
+    def __init__(self, schema: ResourceSchema, load: Callable[[], Resource]):
+        self.schema = schema
+        self._load = load
+        self._resource: Resource | None = None
         if ID in {p.name for p in self.schema.props}:
             raise ValueError(f"{self.schema.name}: a property named {ID!r} clashes with Terraform's id")
+
+    @property
+    def resource(self) -> Resource:
+        if self._resource is None:
+            self._resource = self._load()
+        return self._resource
 
     @property
     def kinds(self) -> dict[str, str]:

@@ -16,14 +16,16 @@ import signal
 import sys
 import threading
 from dataclasses import dataclass, field
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import grpc
 
 from ._proto import grpc_broker_pb2_grpc, grpc_controller_pb2, grpc_controller_pb2_grpc, grpc_stdio_pb2_grpc
-from ._proto import tfplugin6_pb2_grpc
+from ._proto import tfplugin6_pb2, tfplugin6_pb2_grpc
 from . import tls
-from .service import Calls, ProviderService
+
+if TYPE_CHECKING:
+    from .service import ProviderService
 
 CORE_PROTOCOL, APP_PROTOCOL = 1, 6
 WORKERS = 16             # terraform runs 10 resources at a time
@@ -52,6 +54,43 @@ class Broker(grpc_broker_pb2_grpc.GRPCBrokerServicer):
         return iter(())  # providers use no brokered connections
 
 
+class Deferred(tfplugin6_pb2_grpc.ProviderServicer):
+    """The Provider service as the handshake registers it: each call goes to the real one (service.py), imported
+    once the handshake line is out (the core's schemas, msgpack and the rest), while terraform dials."""
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._service: ProviderService | None = None
+
+    def service(self) -> ProviderService:
+        with self._lock:
+            if self._service is None:
+                from .service import ProviderService
+                self._service = ProviderService()
+            return self._service
+
+    def preload(self) -> None:
+        self.service().preload()
+
+    def stop(self) -> None:
+        """Cancel the calls in flight (there are none before the service exists)."""
+        with self._lock:
+            service = self._service
+        if service is not None:
+            service.stop()
+
+
+def _forward(name: str) -> Any:
+    def call(self: Deferred, request: Any, context: Any) -> Any:
+        return getattr(self.service(), name)(request, context)
+    call.__name__ = name
+    return call
+
+
+for _method in tfplugin6_pb2.DESCRIPTOR.services_by_name["Provider"].methods:
+    setattr(Deferred, _method.name, _forward(_method.name))
+
+
 @dataclass
 class Running:
     server: Any
@@ -59,22 +98,22 @@ class Running:
     socket: str
     cert_pem: bytes
     handshake: str
-    calls: Calls
-    service: ProviderService
+    service: ProviderService | Deferred
     shutdown: threading.Event = field(default_factory=threading.Event)
 
     def close(self) -> None:
-        self.calls.stop()
+        self.service.stop()
         self.server.stop(SHUTDOWN_GRACE).wait()
         shutil.rmtree(self.folder, ignore_errors=True)
 
 
 def start(service: ProviderService | None = None, pending: tls.Pending | None = None) -> Running:
     """Serve on a unix socket in a private folder (the one `pending`, the certificate being made, is in; else a
-    new one); returns what the handshake says and how to stop."""
+    new one); returns what the handshake says and how to stop. Without `service`, the core's, imported on first
+    use (Deferred)."""
     from concurrent import futures
 
-    service = service or ProviderService()
+    servicer: ProviderService | Deferred = service or Deferred()
     pending = pending or tls.begin(tls.private_folder())
     folder = pending.folder
     socket = os.path.join(folder, "plugin.sock")
@@ -82,8 +121,8 @@ def start(service: ProviderService | None = None, pending: tls.Pending | None = 
     server = grpc.server(futures.ThreadPoolExecutor(max_workers=WORKERS, thread_name_prefix="tfplugin"),
                          options=[("grpc.max_receive_message_length", 256 << 20),
                                   ("grpc.max_send_message_length", 256 << 20)])
-    running = Running(server, folder, socket, cert_pem, "", service.calls, service)
-    tfplugin6_pb2_grpc.add_ProviderServicer_to_server(service, server)
+    running = Running(server, folder, socket, cert_pem, "", servicer)
+    tfplugin6_pb2_grpc.add_ProviderServicer_to_server(servicer, server)
     grpc_controller_pb2_grpc.add_GRPCControllerServicer_to_server(Controller(running.shutdown), server)
     grpc_stdio_pb2_grpc.add_GRPCStdioServicer_to_server(Stdio(), server)
     grpc_broker_pb2_grpc.add_GRPCBrokerServicer_to_server(Broker(), server)

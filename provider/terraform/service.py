@@ -6,10 +6,12 @@ import functools
 import json
 import threading
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, Callable, Iterator
 
 from .. import core
 from ..core.api import Context
+from ..core.schema import FunctionSchema
 from . import diagnostics as diag
 from . import tflog
 from ._proto import tfplugin6_pb2 as pb
@@ -61,26 +63,50 @@ def answers(response: Callable[..., Any], what: str, keep: Callable[[Any], dict]
     return wrap
 
 
+@dataclass(frozen=True)
+class DataSource:
+    schema: FunctionSchema
+    load: Callable[[], core.Function]
+
+
 class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
     def __init__(self, calls: Calls | None = None, registry: Callable[[], tuple[dict, dict]] | None = None):
-        """`registry` returns (resources, functions) by name: the core's, unless a test gives its own."""
+        """`registry` returns (resources, functions) by name, for a test's own; else the core's, whose schemas are
+        read first and whose code is imported when a call needs it (terraform starts a process to ask for the
+        schema alone, and another to validate)."""
         self.calls = calls or Calls()
-        self.registry = registry or (lambda: (core.resources(), core.functions()))
+        self.registry = registry
         self._lock = threading.Lock()
+        self._code_lock = threading.Lock()
         self._resources: dict[str, ResourceAdapter] | None = None
-        self._functions: dict[str, core.Function] | None = None
+        self._functions: dict[str, DataSource] | None = None
 
-    # --- the registry, loaded on first use (importing the resources costs time the handshake must not wait for)
+    # --- the registry: schemas on first use, each resource's code when a call first needs it -------------------
     def load(self) -> None:
         with self._lock:
             if self._resources is None:
                 from . import provider_config, tfschema  # noqa: F401 - imported here, once, for every call
-                resources, functions = self.registry()
-                self._functions = {f.schema.terraform_type: f for f in functions.values()}
-                self._resources = {r.schema.terraform_type: ResourceAdapter(r) for r in resources.values()}
+                self._resources, self._functions = self._given() if self.registry else self._core()
+
+    def _given(self) -> tuple[dict[str, ResourceAdapter], dict[str, DataSource]]:
+        assert self.registry is not None
+        resources, functions = self.registry()
+        return ({r.schema.terraform_type: ResourceAdapter(r.schema, _given(r)) for r in resources.values()},
+                {f.schema.terraform_type: DataSource(f.schema, _given(f)) for f in functions.values()})
+
+    def _core(self) -> tuple[dict[str, ResourceAdapter], dict[str, DataSource]]:
+        return ({s.terraform_type: ResourceAdapter(s, functools.partial(self._code, core.resource, name))
+                 for name, s in core.resource_schemas().items()},
+                {s.terraform_type: DataSource(s, functools.partial(self._code, core.function, name))
+                 for name, s in core.function_schemas().items()})
+
+    def _code(self, get: Callable[[str], Any], name: str) -> Any:
+        with self._code_lock:  # one import at a time: two threads importing the same modules can deadlock
+            return get(name)
 
     def preload(self) -> None:
-        """Import the resources while terraform is busy elsewhere; a failure shows on the call that needs them."""
+        """Read the schemas while terraform is busy elsewhere (every process needs them); a failure shows on the
+        call that needs them."""
         try:
             self.load()
         except Exception:  # noqa: BLE001
@@ -93,7 +119,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
         return self._resources
 
     @property
-    def functions(self) -> dict[str, core.Function]:
+    def functions(self) -> dict[str, DataSource]:
         self.load()
         assert self._functions is not None
         return self._functions
@@ -122,7 +148,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
         return pb.GetProviderSchema.Response(
             provider=tfschema.provider_schema(), server_capabilities=self.capabilities(),
             resource_schemas={t: tfschema.resource_schema(a.schema) for t, a in self.resources.items()},
-            data_source_schemas={t: tfschema.data_source_schema(f.schema) for t, f in self.functions.items()})
+            data_source_schemas={t: tfschema.data_source_schema(d.schema) for t, d in self.functions.items()})
 
     def GetResourceIdentitySchemas(self, request, context):
         return pb.GetResourceIdentitySchemas.Response()
@@ -233,17 +259,21 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
 
     @answers(pb.ReadDataSource.Response, "ReadDataSource")
     def ReadDataSource(self, request, context):
-        function = self.functions.get(request.type_name)
-        if function is None:
+        source = self.functions.get(request.type_name)
+        if source is None:
             raise core_usage(f"this provider has no data source {request.type_name!r}")
         with self.calls.context(request.type_name) as ctx:
-            state = read_data_source(function, decode(request.config.msgpack) or {}, ctx)
+            state = read_data_source(source.load(), decode(request.config.msgpack) or {}, ctx)
         return pb.ReadDataSource.Response(state=pb.DynamicValue(msgpack=encode(state)))
 
     # --- Ctrl-C --------------------------------------------------------------------------------------------------
     def StopProvider(self, request, context):
-        self.calls.stop()
+        self.stop()
         return pb.StopProvider.Response()
+
+    def stop(self) -> None:
+        """Cancel every call in flight, and those still to come."""
+        self.calls.stop()
 
 
 def _address(adapter: ResourceAdapter, state: Any) -> str:
@@ -252,6 +282,10 @@ def _address(adapter: ResourceAdapter, state: Any) -> str:
     names = [ID] + [p.name for p in adapter.schema.inputs if p.replaces]
     label = next((state[n] for n in names if isinstance(state.get(n), str)), "")
     return f"{adapter.schema.terraform_type} {label}".strip()
+
+
+def _given(value: Any) -> Callable[[], Any]:
+    return lambda: value
 
 
 def core_usage(message: str) -> Exception:

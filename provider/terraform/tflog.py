@@ -6,11 +6,12 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import sys
 import threading
 import time
 from datetime import datetime, timezone
-from typing import Callable, TextIO
+from typing import Callable, Mapping, TextIO
 
 LEVELS = {"debug": "debug", "info": "info", "warning": "warn", "warn": "warn", "error": "error"}
 PROGRESS_EVERY = 5.0  # seconds between two progress lines of one call
@@ -30,14 +31,23 @@ def hclog_line(level: str, message: str, module: str = "objectcopy") -> str:
     return json.dumps({"@level": level, "@message": message, "@module": module, "@timestamp": when})
 
 
-def install(stream: TextIO | None = None) -> None:
-    """Route this process's logging (ours and the libraries') to stderr as hclog lines."""
+def install(stream: TextIO | None = None, environ: Mapping[str, str] = os.environ) -> None:
+    """Route this process's logging (ours and the libraries') to stderr as hclog lines: info and above, and our
+    debug lines (each request sent and answered) when terraform would show them."""
     handler = logging.StreamHandler(stream or sys.stderr)
     handler.setFormatter(HclogFormatter())
     root = logging.getLogger()
     root.handlers[:] = [handler]
     root.setLevel(logging.INFO)
-    logging.getLogger("pulumi_objectcopy").setLevel(logging.DEBUG)
+    logging.getLogger("pulumi_objectcopy").setLevel(logging.DEBUG if shows_debug(environ) else logging.INFO)
+
+
+def shows_debug(environ: Mapping[str, str]) -> bool:
+    """Whether terraform (and OpenTofu) show a provider's debug lines: its level is TF_LOG_PROVIDER's, or else
+    TF_LOG's; unset is off, JSON and a name it does not know are TRACE. Below that level terraform drops the
+    lines it parsed: two per request made, a cost on both sides for nothing."""
+    level = (environ.get("TF_LOG_PROVIDER") or environ.get("TF_LOG") or "").upper()
+    return bool(level) and level not in ("INFO", "WARN", "ERROR", "OFF")
 
 
 def resource_logger(address: str) -> Callable[[str, str], None]:

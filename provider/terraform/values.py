@@ -8,7 +8,8 @@ depth (a map with one unknown value stays a map).
 from __future__ import annotations
 
 import json
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 import msgpack
 

@@ -292,3 +292,26 @@ def test_a_failed_update_or_delete_keeps_the_object_in_state(provider, files, mo
     not_deleted = provider.apply(state, None, None)
     assert shown(not_deleted.diagnostics)[0][0] == "ERROR" and decode(not_deleted.new_state.msgpack) == state
     assert decode(provider.apply(None, planned, config).new_state.msgpack) is None   # a failed create: nothing
+
+
+@pytest.mark.parametrize("environ,debug", [
+    ({}, False), ({"TF_LOG": "info"}, False), ({"TF_LOG": "OFF"}, False), ({"TF_LOG_PROVIDER": "warn"}, False),
+    ({"TF_LOG": "DEBUG"}, True), ({"TF_LOG": "trace"}, True), ({"TF_LOG": "JSON"}, True), ({"TF_LOG": "loud"}, True),
+    ({"TF_LOG_PROVIDER": "debug"}, True), ({"TF_LOG": "TRACE", "TF_LOG_PROVIDER": "INFO"}, False),
+    ({"TF_LOG": "INFO", "TF_LOG_PROVIDER": "TRACE"}, True), ({"TF_LOG": "TRACE", "TF_LOG_PROVIDER": ""}, True),
+])
+def test_each_request_is_logged_when_terraform_shows_the_providers_debug_lines(environ, debug, capsys):
+    """Terraform's provider log level is TF_LOG_PROVIDER's, else TF_LOG's (unset: off; JSON or an unknown name:
+    TRACE); below debug the two lines per request would be parsed and dropped."""
+    import logging
+
+    from pulumi_objectcopy.terraform import tflog
+    tflog.install(environ=environ)
+    try:
+        logging.getLogger("pulumi_objectcopy.http").debug("> HEAD http://127.0.0.1:9000/b/k")
+        logging.getLogger("pulumi_objectcopy.terraform").info("progress")
+    finally:
+        logging.getLogger().handlers.clear()
+        logging.getLogger("pulumi_objectcopy").setLevel(logging.NOTSET)
+    lines = [json.loads(line)["@message"] for line in capsys.readouterr().err.splitlines() if line.startswith("{")]
+    assert lines == (["> HEAD http://127.0.0.1:9000/b/k"] if debug else []) + ["progress"]

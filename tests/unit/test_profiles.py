@@ -120,3 +120,26 @@ def test_tls_verification_is_on_unless_a_profile_turns_it_off_and_then_it_warns(
         assert local.verify is False and local.verify is False
     warnings = [r.getMessage() for r in caplog.records]
     assert len(warnings) == 1 and "verify_tls = false" in warnings[0] and "https://127.0.0.1:9443" in warnings[0]
+
+
+def test_files_edited_between_two_calls_are_read_again(clean_env, monkeypatch):
+    """Profiles and the AWS shared files are read at each call (parsed again only when they changed): an edit made
+    between two calls, even one that keeps the file's size, applies to the next."""
+    monkeypatch.setenv("BOX_KEY", "k")
+    monkeypatch.setenv("BOX_SECRET", "s")
+    write_profiles(clean_env, '[profiles.box]\nscheme = "s3"\nendpoint = "http://10.0.0.1:9000"\n'
+                              'access_key_id_env = "BOX_KEY"\nsecret_access_key_env = "BOX_SECRET"\n')
+    (clean_env / "aws-config").write_text("[default]\nregion = eu-west-1\n")
+    first = S3Store(profiles.resolve(parse("s3://box@b/k")))
+    write_profiles(clean_env, '[profiles.box]\nscheme = "s3"\nendpoint = "http://10.0.0.2:9000"\n'
+                              'access_key_id_env = "BOX_KEY"\nsecret_access_key_env = "BOX_SECRET"\n')
+    (clean_env / "aws-config").write_text("[default]\nregion = eu-west-2\n")
+    second = S3Store(profiles.resolve(parse("s3://box@b/k")))
+    assert (first.endpoint, first.region) == ("http://10.0.0.1:9000", "eu-west-1")
+    assert (second.endpoint, second.region) == ("http://10.0.0.2:9000", "eu-west-2")
+    write_profiles(clean_env, '[profiles.box]\nscheme = "s3"\nendpoint = 9000\n')
+    with pytest.raises(ConfigError, match=r"profile 'box': endpoint: must be text"):
+        profiles.resolve(parse("s3://box@b/k"))
+    (clean_env / "aws-config").write_text("region = nowhere\n")
+    with pytest.raises(ConfigError, match="aws-config"):
+        S3Store(profiles.Profile(None, "s3", {}))

@@ -118,11 +118,11 @@ def test_the_declarations_agree_and_name_only_what_exists():
 
 
 def test_parsing_any_url_imports_no_http_client_crypto_or_pulumi():
-    """Every URL parsed reads its store's declaration: those stay cheap to import (the Terraform provider and the
-    command start often)."""
+    """Every URL parsed reads its store's declaration, and every plan checks a name against the store's limits:
+    those stay cheap to import (the Terraform provider and the command start often)."""
     code = ("import sys\nfrom pulumi_objectcopy import stores, urls\n"
             "for scheme in stores.STORE_MODULES:\n    urls.parse(stores.store_type(scheme).url.example, "
-            "allow_prefix=True)\n"
+            "allow_prefix=True)\n    stores.default_limits(scheme)\n"
             "print(sorted(m for m in ('requests', 'urllib3', 'cryptography', 'defusedxml', 'pulumi', 'grpc') "
             "if m in sys.modules))")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60, check=False)
