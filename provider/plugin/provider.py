@@ -10,11 +10,12 @@ import asyncio
 import json
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import pulumi.provider.experimental.provider as p
 
-from ..core.api import CheckResult, Context, Function, Resource, is_unknown
+from ..core.api import Context, Failure, Function, Resource, is_unknown
+from ..core.drift_inputs import drift_seen, restore_plan
 from ..errors import ConfigError, ObjectCopyError
 from . import values
 from .engine import EngineLog
@@ -81,6 +82,17 @@ class ObjectCopyProvider(p.Provider):
         for message in warnings:
             self.engine.log("warning", names.user_words(message), urn)
 
+    async def _say_why(self, resource: Resource, names: Names, request: p.UpdateRequest, state: dict[str, Any],
+                       inputs: dict[str, Any]) -> None:
+        """The core's reasons for an update (a destination edited by hand, a changed source), as a line under the
+        resource. Said here, not in diff: the engine prints what diff says before the resource's property diff,
+        and also at every refresh."""
+        result = await self._run(names, resource.diff, request.resource_id, state, inputs)
+        ignored = {names.snake.get(k, k) for k in request.ignore_changes}
+        reasons = [c.reason for c in result.changes if c.reason and c.property not in ignored]
+        if reasons:
+            self.engine.log("info", names.user_words("; ".join(reasons)), request.urn)
+
     # --- provider configuration ----------------------------------------------------------------------------
     async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
         resources, functions, _ = self._tables()
@@ -121,7 +133,14 @@ class ObjectCopyProvider(p.Provider):
         news, secret = to_core(request.new_inputs, names)
         olds = to_core(request.old_inputs, names)[0] if request.old_inputs else None
         result = await self._run(names, resource.check, news, olds)
-        return p.CheckResponse(inputs=from_core(result.inputs, names, secret), failures=_failures(result, names))
+        failures = result.failures
+        if olds is not None and request.old_inputs == request.new_inputs:
+            # The engine checks the inputs a read recorded against themselves only after `pulumi import`: what the
+            # import could not see (credentials) is absent, and the program gives it (a program lacking a required
+            # input is refused by its SDK or YAML before any check).
+            failures = tuple(f for f in failures if not _absent_required(f.property, news, names))
+        inputs = {**result.inputs, **restore_plan(olds or {})}  # a drift the last refresh saw (core/drift_inputs.py)
+        return p.CheckResponse(inputs=from_core(inputs, names, secret), failures=_failures(failures, names))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         resource, names = self._resource(request.urn)
@@ -134,9 +153,6 @@ class ObjectCopyProvider(p.Provider):
         detailed = {names.camel.get(n, n): p.PropertyDiff(
             p.PropertyDiffKind.UPDATE_REPLACE if n in replaces else p.PropertyDiffKind.UPDATE,
             input_diff=n in names.props and names.props[n].input) for n in changed}
-        reasons = [c.reason for c in result.changes if c.reason and c.property not in ignored]
-        if reasons:
-            self.engine.log("info", names.user_words("; ".join(reasons)), request.urn)
         return p.DiffResponse(changes=bool(changed), replaces=[names.camel.get(n, n) for n in replaces],
                               delete_before_replace=result.delete_before_replace and bool(replaces),
                               diffs=list(detailed), detailed_diff=detailed)
@@ -155,6 +171,7 @@ class ObjectCopyProvider(p.Provider):
         resource, names = self._resource(request.urn)
         state = to_core(request.olds, names)[0]
         inputs, secret = to_core(request.news, names)
+        await self._say_why(resource, names, request, state, inputs)
         if request.preview:
             planned = await self._run(names, resource.plan, state, inputs)
             return p.UpdateResponse(properties=from_core(planned, names, secret))
@@ -176,8 +193,9 @@ class ObjectCopyProvider(p.Provider):
         self._warn(request.urn, result.warnings, names)
         if not result.id:
             return p.ReadResponse(resource_id="")
+        inputs = {**result.inputs, **drift_seen(result.state)}  # what check plans a restore from (drift_inputs.py)
         return p.ReadResponse(resource_id=result.id, properties=from_core(result.state, names, secret),
-                              inputs=from_core(result.inputs, names, secret))
+                              inputs=from_core(inputs, names, secret))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         resource, names = self._resource(request.urn)
@@ -196,15 +214,19 @@ class ObjectCopyProvider(p.Provider):
         args = to_core(request.args, names)[0]
         checked = await self._run(names, function.check, args)
         if checked.failures:
-            return p.InvokeResponse(failures=_failures(checked, names))
+            return p.InvokeResponse(failures=_failures(checked.failures, names))
         result = await self._run(names, function.call, checked.inputs, Context(cancelled=self._cancelled))
         return p.InvokeResponse(return_value=from_core(result, names))
 
 
-def _failures(result: CheckResult, names: Names) -> list[p.CheckFailure]:
+def _failures(failures: Iterable[Failure], names: Names) -> list[p.CheckFailure]:
     """The core's failures on the properties as the user named them."""
-    return [p.CheckFailure(names.camel.get(f.property, f.property), names.user_words(f.reason))
-            for f in result.failures]
+    return [p.CheckFailure(names.camel.get(f.property, f.property), names.user_words(f.reason)) for f in failures]
+
+
+def _absent_required(name: str, inputs: Mapping[str, Any], names: Names) -> bool:
+    prop = names.props.get(name)
+    return prop is not None and prop.required and inputs.get(name) is None
 
 
 def _profiles(value: Any) -> dict | None:

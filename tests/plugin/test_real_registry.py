@@ -89,3 +89,35 @@ def test_copied_object_in_process_on_local_files(tmp_path):
 
     _, bad = plugin.check(urn, {"source": src, "destination": dst, "metadataDirective": "MOVE"})
     assert [p for p, _ in bad] == ["metadataDirective"] and bad[0][1].startswith("metadataDirective:")
+
+
+def test_a_destination_edited_by_hand_reads_as_etag_live_to_written(tmp_path):
+    """After a refresh that saw the destination edited by hand, the next check plans the written ETag as the input
+    `etag`: the engine shows a property diff as old output => new input, so `preview --diff` reads
+    `~ etag: "<by hand>" => "<written>"`. The update (preview too) says why, under it."""
+    from pulumi.runtime.proto import provider_pb2
+    plugin = Plugin(core.resources(), core.functions())
+    urn = plugin.urn("seed", "objectcopy:index:CopiedObject")
+    (tmp_path / "golden.db").write_bytes(b"golden")
+    program = {"source": f"file://{tmp_path}/golden.db", "destination": f"file://{tmp_path}/seed.db"}
+    inputs, _ = plugin.check(urn, program)
+    id_, state = plugin.create(urn, inputs)
+    written = state["writtenEtag"]
+    (tmp_path / "seed.db").write_bytes(b"by hand")
+    _, refreshed, recorded = plugin.read(urn, id_, state, inputs)
+    hand = refreshed["etag"]
+    assert hand != written and (recorded["etag"], recorded["writtenEtag"]) == (hand, written)
+
+    news, _ = plugin.check(urn, program, olds=recorded)
+    assert news["etag"] == written
+    d = plugin.diff(urn, id_, refreshed, news)
+    assert d.detailedDiff["etag"].kind == provider_pb2.PropertyDiff.UPDATE and not d.detailedDiff["etag"].inputDiff
+    plugin.update(urn, id_, refreshed, news, preview=True)
+    assert ("info", f"the destination was changed outside (ETag {hand}, this resource wrote {written}): will copy "
+            "it again", urn) in plugin.engine.sent
+    restored = plugin.update(urn, id_, refreshed, news)
+    assert (tmp_path / "seed.db").read_bytes() == b"golden" and restored["etag"] == written
+
+    after, _ = plugin.check(urn, program, olds=news)  # no drift in the old inputs: nothing planned
+    assert "etag" not in after
+    assert plugin.diff(urn, id_, restored, after).changes == provider_pb2.DiffResponse.DIFF_NONE
