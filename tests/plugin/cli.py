@@ -74,3 +74,12 @@ class Project:
 
     def outputs(self) -> dict:
         return json.loads(self.run("stack", "output", "--json", "--show-secrets").stdout)
+
+
+def unset_required(resource: dict) -> list[str]:
+    """The outputs the schema says every apply sets (`required`: SDKs type them as present) that this resource's
+    state lacks."""
+    from pulumi_objectcopy import core
+    schema = core.resource(resource["type"].split(":")[-1]).schema
+    return [p.camel for p in schema.props if p.present and (p.output or p.echoed)
+            and resource["outputs"].get(p.camel) is None]

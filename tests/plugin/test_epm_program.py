@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from .cli import Project
+from .cli import Project, unset_required
 
 PROGRAM = Path(__file__).parent / "programs" / "epm"
 EXPORT, IMPORT = "objectcopy:index:EpmObjectStoreExport", "objectcopy:index:EpmObjectStoreImport"
@@ -53,6 +53,7 @@ def test_epm_transfers_from_a_yaml_program(pulumi_bin, tmp_path, world, oci_emul
     assert oci.get_object(bucket, "exports/data.csv")["data"] == CSV
     assert epm.files["inbox/seed.csv"]["bytes"] == b"seed v1\n" and len(epm.jobs) == 2
     assert project.outputs() == {"exported": exported, "seededFrom": v1}
+    assert [unset_required(project.resource(name)) for name in ("export", "seed")] == [[], []]
     project.run("preview", "--expect-no-changes")
 
     # By hand: the exported object overwritten, the import's source changed.
@@ -93,6 +94,7 @@ def test_epm_transfers_from_a_yaml_program(pulumi_bin, tmp_path, world, oci_emul
     assert "jobId" not in adopted["export"] and "jobId" not in adopted["seed"]
     up = project.run("up", "--yes").stdout
     assert "2 updated" in up and "replaced" not in up and len(epm.jobs) == 4, up
+    assert [unset_required(project.resource(name)) for name in ("export", "seed")] == [[], []]
     project.run("preview", "--expect-no-changes")
 
     state_text = json.dumps(project.export())

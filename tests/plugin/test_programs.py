@@ -16,7 +16,7 @@ from typing import Any, Callable
 import pytest
 
 from ..conftest import ROOT, TEST_ENV
-from .cli import AMBIENT_WARNING, Project
+from .cli import AMBIENT_WARNING, Project, unset_required
 
 EXAMPLES = ROOT / "examples"
 PROGRAMS = Path(__file__).parent / "programs"
@@ -76,6 +76,7 @@ def lifecycle(project: Project, copies: list[Copy], *, invoke: bool) -> None:
         assert c.backend.get(c.dst) == b"golden v1"
         outputs = project.resource(c.name, state)["outputs"]
         assert outputs["sourceEtag"] == v1[c.name] and outputs["method"].startswith(("server-side", "streamed"))
+        assert unset_required(project.resource(c.name, state)) == []
     seeded = project.outputs()["seeded"]
     for c in copies:
         entry = seeded[c.name]
@@ -115,6 +116,7 @@ def lifecycle(project: Project, copies: list[Copy], *, invoke: bool) -> None:
                     f"{c.url(c.prefix + 'other.dst')}", "--yes", "--generate-code=false", "--protect=false")
         adopted = project.resource(f"adopted-{c.name}")
         assert adopted["type"] == TOKEN and adopted["outputs"]["method"] == "imported"
+        assert unset_required(adopted) == []
         assert adopted["inputs"]["source"] == c.url(f"{c.prefix}other.src")
 
     state_text = json.dumps(project.export())
