@@ -210,11 +210,12 @@ def ensure_small(client: Any, prefix: str, n: int, size: int) -> None:
         log(f"created {len(missing)} small objects under {prefix}")
 
 
-def delete_prefix(client: Any, prefix: str, bucket: str = BUCKET) -> int:
-    """Delete every object (and abort every upload) under `prefix`; returns how many objects went."""
+def delete_prefix(client: Any, prefix: str, bucket: str = BUCKET, keep: tuple[str, ...] = ()) -> int:
+    """Delete every object (and abort every upload) under `prefix` but those under `keep`; returns how many
+    objects went."""
     n = 0
     for page in client.get_paginator("list_objects_v2").paginate(Bucket=bucket, Prefix=prefix):
-        keys = [{"Key": o["Key"]} for o in page.get("Contents", [])]
+        keys = [{"Key": o["Key"]} for o in page.get("Contents", []) if not o["Key"].startswith(keep or ("\0",))]
         if keys:
             client.delete_objects(Bucket=bucket, Delete={"Objects": keys, "Quiet": True})
             n += len(keys)

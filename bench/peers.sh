@@ -143,6 +143,21 @@ install_s5cmd() {
     die "could not build s5cmd ($S5CMD_VERSION $S5CMD_FALLBACKS)"
 }
 
+# The AWS CLI from PyPI (v1: v2 is not published there), in a venv of its own so its botocore never meets the
+# project's; `aws` is linked into BIN_DIR.
+install_awscli() {
+    local venv=$CACHE/bench/awscli-venv t0
+    if [[ -x $venv/bin/aws && -L $BIN_DIR/aws ]] && grep -q '^aws ' "$PEERS" 2>/dev/null; then
+        log "aws cached: $(grep '^aws ' "$PEERS")"
+        return 0
+    fi
+    t0=$(now)
+    [[ -x $venv/bin/python ]] || python3 -m venv "$venv" >&2
+    "$venv/bin/pip" install -q "awscli${AWSCLI_VERSION:+==$AWSCLI_VERSION}" >&2 || die "pip install awscli failed"
+    ln -sf "$venv/bin/aws" "$BIN_DIR/aws"
+    record aws "v$("$venv/bin/aws" --version 2>&1 | awk '{print $1}' | cut -d/ -f2) pypi install_s=$(elapsed "$t0")"
+}
+
 main() {
     mkdir -p "$BIN_DIR"
     # One installer at a time (a second caller waits, then finds the cache warm).
@@ -151,6 +166,8 @@ main() {
     local t0; t0=$(now)
     install_rclone
     install_s5cmd
+    install_awscli
+    log "aws:    $("$BIN_DIR/aws" --version 2>&1)"
     log "rclone: $("$BIN_DIR/rclone" version 2>/dev/null | head -n1)"
     log "s5cmd:  $("$BIN_DIR/s5cmd" version 2>/dev/null | head -n1)"
     log "peers ready in $(elapsed "$t0") s"

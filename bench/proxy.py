@@ -130,5 +130,6 @@ class StreamingCountingProxy(CountingProxy):
         counts: dict[str, int] = {}
         for m, p, _ in self.requests:
             counts[m] = counts.get(m, 0) + 1
-        return {"requests": len(self.requests), "by_method": counts, "bytes_in": self.bytes_in,
-                "bytes_out": self.bytes_out}
+        listings = sum(1 for m, p, _ in self.requests if m == "GET" and ("list-type=" in p or "prefix=" in p))
+        return {"requests": len(self.requests), "by_method": counts, "listings": listings,
+                "bytes_in": self.bytes_in, "bytes_out": self.bytes_out}

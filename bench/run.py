@@ -43,9 +43,15 @@ class Contender:
     dst_prefix: tuple[Any, str] | None = None    # (client, prefix) for many-object runs
     proxy: StreamingCountingProxy | None = None  # reset before each run, its counts attached after
     size: int | None = None                      # the destination must have this size, or the run failed
+    before: Callable[[], None] | None = None     # prepares each run (untimed), e.g. changes some source objects
+
+
+ONLY_CONTENDERS: set[str] = set()  # --contenders: run only these (and "ours")
 
 
 def run_interleaved(contenders: list[Contender], runs: int, timeout: float) -> dict[str, list[dict]]:
+    if ONLY_CONTENDERS:
+        contenders = [c for c in contenders if c.label in ONLY_CONTENDERS | {"ours"}]
     results: dict[str, list[dict]] = {c.label: [] for c in contenders}
     for i in range(runs):
         # ABBA order: whoever ran second would otherwise always meet a machine one step quieter (or busier)
@@ -54,6 +60,8 @@ def run_interleaved(contenders: list[Contender], runs: int, timeout: float) -> d
                 fx.delete_key(c.dst[0], c.dst[2], c.dst[1])
             if c.dst_prefix:
                 fx.delete_prefix(*c.dst_prefix)
+            if c.before:
+                c.before()
             if c.proxy:
                 c.proxy.reset()
             need = 2 * (c.size or 0) + GiB  # the copy, plus room for whatever else MinIO writes meanwhile
@@ -337,7 +345,9 @@ class Bench:
 
     def finish(self) -> None:
         if not self.args.keep:
-            n = fx.delete_prefix(self.s3, PREFIX)
+            # The sync cases' source trees (100,000 objects take minutes to upload) stay for the next run
+            import tree
+            n = fx.delete_prefix(self.s3, PREFIX, keep=tuple(t["prefix"] for t in tree.TREES.values()))
             if self.args.swift:
                 n += fx.delete_prefix(fx.SWIFT.boto3(), PREFIX)
             fx.log(f"deleted {n} leftover objects under {PREFIX}")
@@ -354,11 +364,16 @@ def main() -> int:
     ap.add_argument("--swift", action="store_true", help="also run case 5 from MinIO to Swift's s3api")
     ap.add_argument("--keep", action="store_true", help="keep test objects on the servers for the next run")
     ap.add_argument("--no-peers", action="store_true", help="do not run bench/peers.sh (rclone/s5cmd cells ERR)")
+    ap.add_argument("--mixed", action="store_true", help="also case 9: 1,000 objects, ~20 GiB (needs ~60 GiB free)")
+    ap.add_argument("--contenders", help="comma-separated peers to run beside ours (e.g. aws,s5cmd); cells of the "
+                                         "others are ERR")
     args = ap.parse_args()
-    only = {int(x) for x in args.only.split(",")} if args.only else {1, 2, 3, 4, 5}
+    ONLY_CONTENDERS.update(args.contenders.split(",") if args.contenders else ())
+    only = {int(x) for x in args.only.split(",")} if args.only else {1, 2, 3, 4, 5, 6, 7, 8} | (
+        {9} if args.mixed else set())
 
     bindir = None
-    if not args.no_peers and only & {2, 5}:
+    if not args.no_peers and only & {2, 5, 6, 7, 8, 9}:
         import subprocess
         out = subprocess.run([str(HERE / "peers.sh")], stdout=subprocess.PIPE, text=True)
         bindir = Path(out.stdout.strip().splitlines()[-1]) if out.returncode == 0 and out.stdout.strip() else None
@@ -377,6 +392,9 @@ def main() -> int:
             (5, lambda: bench.case5(fx.MINIO_OTHER))]
         if args.swift:
             steps.append((5, lambda: bench.case5(fx.SWIFT)))
+        from sync_cases import SyncCases
+        sync = SyncCases(bench, Contender, run_interleaved)
+        steps += [(6, sync.case6), (7, sync.case7), (8, sync.case8), (9, sync.case9)]
         for n, step in steps:
             if n in only:
                 fx.log(f"case {n} ...")

@@ -1,6 +1,6 @@
 """pulumi-objectcopy: server-side object copies and snapshots as Pulumi resources."""
 __version__ = "0.1.0"
-__all__ = ["AnalyticsSnapshot", "AnalyticsSnapshotRestore", "CopiedObject", "EpmObjectStoreExport",
+__all__ = ["AnalyticsSnapshot", "AnalyticsSnapshotRestore", "CopiedObject", "CopiedPrefix", "EpmObjectStoreExport",
            "EpmObjectStoreImport"]
 
 
@@ -9,6 +9,9 @@ def __getattr__(name: str):
     if name == "CopiedObject":
         from .resources.copied_object import CopiedObject
         return CopiedObject
+    if name == "CopiedPrefix":
+        from .resources.copied_prefix import CopiedPrefix
+        return CopiedPrefix
     if name in ("AnalyticsSnapshot", "AnalyticsSnapshotRestore"):
         from .resources import analytics_snapshot
         return getattr(analytics_snapshot, name)

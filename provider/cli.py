@@ -313,6 +313,8 @@ def build_parser() -> argparse.ArgumentParser:
     tf_install.add_argument("--platform", action="append", metavar="OS_ARCH",
                             help="also for this platform, e.g. darwin_arm64 (repeatable; default: this machine's)")
     tf_install.set_defaults(func=cmd_terraform_install)
+    from .sync.command import add_parser as add_sync_parser
+    add_sync_parser(sub, common)
     return parser
 
 

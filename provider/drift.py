@@ -5,6 +5,8 @@ has a checker in CHECKERS against what the resource recorded when it last wrote:
 
 - CopiedObject: the destination's ETag against `written_etag` ("destination changed" / "destination missing"),
   and with track_source the source's against `source_etag` ("source changed").
+- CopiedPrefix: the destination listed against the record of what the resource wrote ("destination changed":
+  objects edited or deleted, named), then the source's listing against `source_digest` ("source changed").
 - AnalyticsSnapshot: the snapshot still registered with the instance ("snapshot missing"; OAC_TOKEN or the
   client-credentials variables, as for the provider), and when the resource tracks its BAR, the ETag of
   `bar_object` against `registered_bar_etag` ("BAR changed" / "BAR missing").
@@ -183,6 +185,12 @@ def check_epm_import(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str
     return IN_SYNC, ""
 
 
+def check_copied_prefix(resource: dict[str, Any], out: dict[str, Any]) -> tuple[str, str]:
+    from .core.copied_prefix import drift_status
+    side, detail = drift_status(out)
+    return {"destination": DEST_CHANGED, "source": SOURCE_CHANGED}.get(side, IN_SYNC), detail
+
+
 def _snapshot_place(out: dict[str, Any]) -> str:
     return out.get("bar_object") or f"{out.get('name')} on {out.get('instance_url')}"
 
@@ -195,6 +203,7 @@ CHECKERS: dict[str, tuple[Checker, Callable[[dict[str, Any]], str]]] = {
     TYPE_PREFIX + "EpmObjectStoreExport": (check_epm_export, lambda o: o.get("object_url") or ""),
     TYPE_PREFIX + "EpmObjectStoreImport": (check_epm_import,
                                            lambda o: f"{o.get('file_name')} in {o.get('environment_url')}"),
+    TYPE_PREFIX + "CopiedPrefix": (check_copied_prefix, lambda o: o.get("destination") or ""),
 }
 
 

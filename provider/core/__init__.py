@@ -28,6 +28,8 @@ from .api import (
 RESOURCE_MODULES: dict[str, str] = {
     "CopiedObject": "copied_object",
     "EpmObjectStoreExport": "epm_export", "EpmObjectStoreImport": "epm_import",
+    "CopiedPrefix": "copied_prefix",
+    "AnalyticsSnapshot": "analytics_snapshot", "AnalyticsSnapshotRestore": "analytics_snapshot_restore",
 }
 # Function name (Pulumi's) -> the core module that defines FUNCTION (api.Function).
 FUNCTION_MODULES: dict[str, str] = {"getObject": "get_object"}

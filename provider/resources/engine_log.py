@@ -65,6 +65,15 @@ def stored_inputs() -> dict[str, Any] | None:
 
 
 def warn(message: str) -> None:
+    _log(message, "WARNING")
+
+
+def info(message: str) -> None:
+    """A line the engine prints among the run's diagnostics (what a preview says an update will do)."""
+    _log(message, "INFO")
+
+
+def _log(message: str, severity: str) -> None:
     address = engine_address()
     if address:
         call = serving()
@@ -74,12 +83,12 @@ def warn(message: str) -> None:
 
             with grpc.insecure_channel(address) as channel:
                 engine_pb2_grpc.EngineStub(channel).Log(
-                    engine_pb2.LogRequest(severity=engine_pb2.WARNING, message=message,
+                    engine_pb2.LogRequest(severity=getattr(engine_pb2, severity), message=message,
                                           urn=call.request.urn if call else ""), timeout=10)
             return
         except Exception:  # the message must not fail a delete; fall through to stderr
             pass
-    print(f"warning: {message}", file=sys.stderr, flush=True)
+    print(f"{severity.lower()}: {message}", file=sys.stderr, flush=True)
 
 
 def failure_text(error: BaseException) -> str:

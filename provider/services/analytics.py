@@ -140,13 +140,18 @@ class AnalyticsClient:
         return jobs.wait(poll, what=f"{what} (taken over by name)", timeout=timeout, backoff=self.backoff).raw
 
     # --- work requests --------------------------------------------------------------------------------------------
+    def work_request(self, work_request_id: str) -> dict:
+        """One GET of a work request: {id, operationType, status, percentComplete, resources, errors, ...}."""
+        context = f"work request {work_request_id}"
+        return json_body(self._send("GET", f"/workRequests/{quote(work_request_id, safe='')}", context=context),
+                         context, dict)
+
     def wait(self, work_request_id: str, what: str, *, timeout: float = WORK_REQUEST_TIMEOUT,
              on_progress: Callable[[jobs.JobStatus], None] | None = None) -> jobs.JobStatus:
         def poll() -> jobs.JobStatus:
-            context = f"work request {work_request_id}"
-            data = json_body(self._send("GET", f"/workRequests/{quote(work_request_id, safe='')}", context=context),
-                             context, dict)
-            state = jobs.vendor_state(jobs.OAC_WORK_REQUEST, data.get("status", ""), f"{what}: {context}")
+            data = self.work_request(work_request_id)
+            state = jobs.vendor_state(jobs.OAC_WORK_REQUEST, data.get("status", ""),
+                                      f"{what}: work request {work_request_id}")
             errors = [e for e in data.get("errors") or [] if isinstance(e, dict)] \
                 if isinstance(data.get("errors"), list) else []
             detail = "; ".join(f"{e.get('code')}: {e.get('message')}" for e in errors) or None

@@ -52,6 +52,23 @@ def parse_user_date(text: str) -> datetime:
     return when
 
 
+def list_page_size(profile) -> int | None:
+    """A profile's `list_page_size`: objects per listing request (default: the server's, 1,000 on S3). Small
+    pages make a listing of a few objects take several requests, as a large prefix does."""
+    value = profile.get("list_page_size") if profile is not None else None
+    if value is None:
+        return None
+    try:
+        size = int(value)
+    except (TypeError, ValueError):
+        size = 0
+    if size < 1:
+        from .base import ConfigError
+        raise ConfigError(f"profile {profile.name!r}: list_page_size must be a whole number of 1 or more, "
+                          f"not {value!r}")
+    return size
+
+
 def parse_iso_date(value: str | None) -> datetime | None:
     if not value:
         return None

@@ -31,7 +31,9 @@ from .store_type import StoreType, URLShape
 if TYPE_CHECKING:
     from ..profiles import Profile
 
-STORE = StoreType(scheme="mem", url=URLShape("bucket", "mem://bucket/key"), implementation=__name__)
+# list_page_size: as on the HTTP stores, so the tests of paged listings run here too.
+STORE = StoreType(scheme="mem", url=URLShape("bucket", "mem://bucket/key"), implementation=__name__,
+                  profile_fields={"list_page_size": "count"})
 
 CAPABILITIES = Capabilities(multipart_copy=True, multipart_upload=True, list_uploads=True, delete_all_versions=True,
                             versioning=True, tagging=True, acl=True, storage_class=True, sse=True)

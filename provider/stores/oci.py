@@ -27,7 +27,8 @@ from ..urls import ObjectURL
 from .base import (AnswerLost, BadAnswer, BadRequest, Capabilities, ConfigError, GiB, Limits, MiB, NotFound,
                    ObjectInfo, Part, PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag,
                    refuse_unsupported, require_etag, resolved_write)
-from .common import StreamingBody, content_headers, parse_http_date, parse_iso_date, request_body
+from .common import (StreamingBody, content_headers, list_page_size, parse_http_date, parse_iso_date,
+                     request_body)
 
 # CopyObject takes one source condition (sourceObjectIfMatchETag) and guards its destination with
 # destinationObjectIfNoneMatchETag "*"; a PUT takes if-none-match "*". No object tags, no part copies. Storage
@@ -170,9 +171,10 @@ class OciStore:
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
         start = None
+        page = list_page_size(self.profile)
         while True:
             query = f"prefix={quote(prefix.key, safe='')}&fields=name,size,etag,timeModified,md5" + (
-                f"&start={quote(start, safe='')}" if start else "")
+                f"&start={quote(start, safe='')}" if start else "") + (f"&limit={page}" if page else "")
             what = f"list {prefix}"
             data = json_body(self._send("GET", self._path(prefix, name=""), query=query, context=what), what, dict)
             objects = data.get("objects", [])

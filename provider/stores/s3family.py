@@ -25,7 +25,8 @@ from ..urls import ObjectURL
 from .base import (BadAnswer, CannotCopyHere, Capabilities, Limits, NotFound, ObjectInfo, Part, PreconditionFailed,
                    SourceConditions, StoreError, Upload, WriteOptions, normalize_etag, refuse_unsupported, require_etag,
                    resolved_write, same_etag)
-from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
+from .common import (StreamingBody, content_headers, http_date, list_page_size, parse_http_date, parse_iso_date,
+                     request_body)
 
 _GET_CONDITION_HEADERS = {"if_match": "If-Match", "if_none_match": "If-None-Match",
                           "if_modified_since": "If-Modified-Since", "if_unmodified_since": "If-Unmodified-Since"}
@@ -166,13 +167,27 @@ class S3Family:
         return self._info(url, resp)
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
+        for item in self._list(prefix, folders=False):
+            yield item  # type: ignore[misc]
+
+    def list_folder(self, prefix: ObjectURL) -> Iterator[ObjectInfo | str]:
+        """One level of `prefix`: the objects directly under it, and each sub-prefix (a key prefix ending in '/',
+        S3's CommonPrefixes) once, so that the sub-prefixes can be listed side by side."""
+        return self._list(prefix, folders=True)
+
+    def _list(self, prefix: ObjectURL, *, folders: bool) -> Iterator[ObjectInfo | str]:
         marker = None
+        page = list_page_size(self.profile)
         while True:
             if self.dialect.list_v2:
                 params = [("list-type", "2"), ("prefix", prefix.key)] + (
                     [("continuation-token", marker)] if marker else [])
             else:
                 params = [("prefix", prefix.key)] + ([("marker", marker)] if marker else [])
+            if page:
+                params.append(("max-keys", str(page)))
+            if folders:
+                params.append(("delimiter", "/"))
             query = "&".join(f"{k}={q(v)}" for k, v in sorted(params))
             what = f"list {prefix}"
             root = xml_body(self._send("GET", prefix.bucket, "", query, context=what), what, "ListBucketResult")
@@ -186,6 +201,11 @@ class S3Family:
                                  etag=etag, composite="multipart" if etag and "-" in etag else None,
                                  last_modified=parse_iso_date(item.findtext("{*}LastModified")),
                                  storage_class=item.findtext("{*}StorageClass"))
+            for common in root.iterfind(".//{*}CommonPrefixes") if folders else ():
+                sub = common.findtext("{*}Prefix")
+                if sub:
+                    last_key = max(last_key or "", sub)
+                    yield sub
             if root.findtext("{*}IsTruncated") != "true":
                 return
             marker = root.findtext("{*}NextContinuationToken") if self.dialect.list_v2 else (

@@ -36,7 +36,9 @@ def secret_from(name: str) -> dict[str, FieldKind]:
 COMMON_FIELDS: Mapping[str, FieldKind] = {"scheme": "text", "multipart_cutoff": "size", "part_size": "size",
                                           "concurrency": "count"}
 # Fields of a store reached over HTTP(S): where it is, and how its certificate is checked (Profile.verify).
-HTTP_FIELDS: Mapping[str, FieldKind] = {"endpoint": "url", "verify_tls": "bool", "ca_bundle": "text"}
+# list_page_size: objects per listing request (small pages test paging; the server's default otherwise).
+HTTP_FIELDS: Mapping[str, FieldKind] = {"endpoint": "url", "verify_tls": "bool", "ca_bundle": "text",
+                                        "list_page_size": "count"}
 # Header names every API's secrets travel in (lower case); a store's own are in its declaration.
 COMMON_SECRET_HEADERS = frozenset({"authorization", "cookie", "set-cookie"})
 

@@ -24,7 +24,8 @@ from ..urls import ObjectURL
 from .base import (AccessDenied, BadAnswer, Capabilities, ConfigError, Limits, NotFound, ObjectInfo, Part,
                    PreconditionFailed, SourceConditions, Upload, WriteOptions, normalize_etag, refuse_unsupported,
                    require_etag, resolved_write)
-from .common import StreamingBody, content_headers, http_date, parse_http_date, parse_iso_date, request_body
+from .common import (StreamingBody, content_headers, http_date, list_page_size, parse_http_date, parse_iso_date,
+                     request_body)
 
 # The copy middleware passes conditional headers to its GET of the source, so if-none-match: * cannot guard the
 # destination of a copy; a plain PUT honours it.
@@ -209,8 +210,9 @@ class SwiftStore:
 
     def list(self, prefix: ObjectURL) -> Iterator[ObjectInfo]:
         marker = ""
+        page = list_page_size(self.profile) or 10000
         while True:
-            query = f"format=json&limit=10000&prefix={quote(prefix.key, safe='')}&marker={quote(marker, safe='')}"
+            query = f"format=json&limit={page}&prefix={quote(prefix.key, safe='')}&marker={quote(marker, safe='')}"
             what = f"list {prefix}"
             resp = self._send("GET", self._path(prefix.bucket), query=query, context=what)
             if resp.status_code == 204:
@@ -226,7 +228,7 @@ class SwiftStore:
                 yield ObjectInfo(url=prefix.with_key(item["name"]), size=item["bytes"],
                                  etag=normalize_etag(item.get("hash")), content_type=item.get("content_type"),
                                  last_modified=parse_iso_date(item.get("last_modified")))
-            if len(items) < 10000:
+            if len(items) < page:
                 return
             marker = items[-1].get("name") or items[-1].get("subdir")
 

@@ -144,7 +144,9 @@ class ResourceAdapter:
             if p.name not in result.inputs or self.schema.with_defaults({p.name: raw}).get(p.name) == \
                     result.inputs.get(p.name):
                 kept[p.name] = raw
-        values = {**result.state, **result.inputs, **kept}
+        # An output is the state's (a refresh's inputs may plan it otherwise, as AnalyticsSnapshot's bar_etag).
+        inputs = {k: v for k, v in result.inputs.items() if k not in self.schema.output_names}
+        values = {**result.state, **inputs, **kept}
         return Outcome(self.to_terraform(values, values, result.id), tuple(result.warnings))
 
     def import_(self, id: str, ctx: Context) -> Outcome:

@@ -29,6 +29,7 @@ def _md5(data: bytes) -> str:
 def test_core_imports_neither_pulumi_nor_grpc():
     code = ("import sys; from pulumi_objectcopy import core, transfer, cli; core.resources(); core.functions(); "
             "from pulumi_objectcopy.core import epm_common, epm_export, epm_import, epm_schema; "
+            "from pulumi_objectcopy.core import analytics_snapshot, analytics_snapshot_restore, analytics_schema; "
             "bad = [m for m in sys.modules if m.split('.')[0] in ('pulumi', 'grpc')]; print(bad); "
             "sys.exit(1 if bad else 0)")
     proc = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True)

@@ -185,7 +185,7 @@ def test_a_snapshot_taken_over_while_creating_is_followed_to_the_end(oac, provid
     """An interrupted run started the snapshot; the next create finds it CREATING and follows it to ACTIVE."""
     emu, proxy, client = oac
     resource, props = provider
-    from pulumi_objectcopy.resources.analytics_snapshot import payload
+    from pulumi_objectcopy.core.analytics_snapshot import payload
     emu.polls_to_finish = 3  # the resource's own first listing still sees it CREATING: it must follow it
     client.create_snapshot(payload(props))
     assert resource.create(props).outs["status"] == "ACTIVE"

@@ -180,7 +180,7 @@ def test_state_from_before_bar_tracking_plans_no_changes(engine, program):
 @pytest.mark.parametrize("change,prop,reason", [
     ({"bar_password": "weak"}, "bar_password", "8 to 50 characters"),
     ({"oci_private_key": "not a key"}, "oci_private_key", "does not parse"),
-    ({"type": "COPY"}, "type", "not CREATE or REGISTER"),
+    ({"type": "COPY"}, "type", "is not one of CREATE, REGISTER"),
     ({"bar_uri": "s3://x/y.bar"}, "bar_uri", "file:///"),
     ({"bucket_region": "Ashburn"}, "bucket_region", "not a region id"),
     ({"object_profile": "no spaces"}, "object_profile", "not a profile name"),
@@ -200,7 +200,7 @@ def test_register_of_a_missing_bar_fails_with_the_work_requests_error(engine, oa
 def test_a_retried_create_takes_over_the_snapshot_it_started(engine, oac, program):
     from pulumi_objectcopy.services.analytics import AnalyticsClient
     client = AnalyticsClient(oac.url)
-    from pulumi_objectcopy.resources.analytics_snapshot import payload
+    from pulumi_objectcopy.core.analytics_snapshot import payload
     client.create_snapshot(payload(program()))  # the interrupted first run
     before = len(oac.work_requests)
     step, res = engine.up(None, program())
