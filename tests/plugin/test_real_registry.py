@@ -137,7 +137,7 @@ def test_a_destination_edited_by_hand_reads_as_etag_live_to_written(tmp_path):
 
     news, _ = plugin.check(urn, program, olds=recorded)
     assert news["etag"] == written
-    d = plugin.diff(urn, id_, refreshed, news)
+    d = plugin.diff(urn, id_, refreshed, news, old_inputs=recorded)
     assert d.detailedDiff["etag"].kind == provider_pb2.PropertyDiff.UPDATE and not d.detailedDiff["etag"].inputDiff
     plugin.update(urn, id_, refreshed, news, preview=True)
     assert ("info", f"the destination was changed outside (ETag {hand}, this resource wrote {written}): will copy "
@@ -147,4 +147,9 @@ def test_a_destination_edited_by_hand_reads_as_etag_live_to_written(tmp_path):
 
     after, _ = plugin.check(urn, program, olds=news)  # no drift in the old inputs: nothing planned
     assert "etag" not in after
-    assert plugin.diff(urn, id_, restored, after).changes == provider_pb2.DiffResponse.DIFF_NONE
+    assert plugin.diff(urn, id_, restored, after, old_inputs=news).changes == provider_pb2.DiffResponse.DIFF_NONE
+
+    (tmp_path / "golden.db").write_bytes(b"golden v2")  # a changed source: its plan moved, old input => new input
+    moved, _ = plugin.check(urn, program, olds=after)
+    d = plugin.diff(urn, id_, restored, moved, old_inputs=after)
+    assert d.detailedDiff["sourceEtag"].inputDiff and after["sourceEtag"] != moved["sourceEtag"]
