@@ -139,9 +139,9 @@ class ObjectCopyProvider(p.Provider):
         failures = result.failures
         if olds is not None and request.old_inputs == request.new_inputs:
             # The engine checks the inputs a read recorded against themselves only after `pulumi import`: what the
-            # import could not see (credentials) is absent, and the program gives it (a program lacking a required
-            # input is refused by its SDK or YAML before any check).
-            failures = tuple(f for f in failures if not _absent_required(f.property, news, names))
+            # import could not see (credentials) is absent, and the program gives it; that program's own check
+            # judges it. What the import did record is judged here as ever.
+            failures = tuple(f for f in failures if news.get(f.property) is not None)
         inputs = {**result.inputs, **restore_plan(olds or {})}  # a drift the last refresh saw (core/drift_inputs.py)
         return p.CheckResponse(inputs=from_core(inputs, names, secret), failures=_failures(failures, names))
 
@@ -242,11 +242,6 @@ def _input_diff(prop: Prop | None, old_inputs: Mapping[str, Any], inputs: Mappin
         return True
     old = old_inputs.get(prop.name)
     return prop.planned and old is not None and old != inputs.get(prop.name)
-
-
-def _absent_required(name: str, inputs: Mapping[str, Any], names: Names) -> bool:
-    prop = names.props.get(name)
-    return prop is not None and prop.required and inputs.get(name) is None
 
 
 def _profiles(value: Any) -> dict | None:

@@ -88,7 +88,8 @@ def test_snapshot_and_restore_from_a_yaml_program(pulumi_bin, tmp_path, oac, oci
     wrong = _import(project, SNAPSHOT, "adopted", f"{oac.url},NOSUCHSNAPSHOT", check=False)
     assert wrong.returncode != 0 and f"{oac.url} has no snapshot NOSUCHSNAPSHOT" in wrong.stdout, wrong.stdout
     assert "Traceback" not in wrong.stdout + wrong.stderr
-    _import(project, SNAPSHOT, "adopted", f"{oac.url},{v41}")
+    imported = _import(project, SNAPSHOT, "adopted", f"{oac.url},{v41}")
+    assert "failed to validate" not in imported.stdout + imported.stderr, imported.stdout  # no key, no password
     adopted = project.resource("adopted")
     assert adopted["type"] == SNAPSHOT and adopted["id"] == v41
     assert adopted["outputs"]["name"] == "golden-v41" and adopted["outputs"]["authType"] == "resource_principal"
