@@ -144,10 +144,12 @@ EXPORT = ResourceSchema(
         Prop("file_path", STRING, "the file or snapshot in the environment, such as `Artifact Snapshot` (no .zip) or "
              "`inbox/data.csv`; another one replaces the export", required=True, replaces=True, rules=(file_path,)),
         Prop("job_id", STRING, "the EPM job of the last export (none for an imported export)", output=True),
-        Prop("object_url", STRING, "the object written, as `oci://[PROFILE@]namespace/bucket/object`", output=True),
-        Prop("etag", STRING, "the object's ETag, as last seen", output=True),
-        Prop("written_etag", STRING, "the ETag the export wrote; drift is etag != written_etag", output=True),
-        Prop("size", INT, "the object's size in bytes, as last seen", output=True),
+        Prop("object_url", STRING, "the object written, as `oci://[PROFILE@]namespace/bucket/object`", output=True,
+             always_set=True),
+        Prop("etag", STRING, "the object's ETag, as last seen", output=True, always_set=True),
+        Prop("written_etag", STRING, "the ETag the export wrote; drift is etag != written_etag", output=True,
+             always_set=True),
+        Prop("size", INT, "the object's size in bytes, as last seen", output=True, always_set=True),
         Prop("last_modified", STRING, "the object's Last-Modified, as last seen (ISO 8601)", output=True),
         Prop("exported_at", STRING, "when the object was exported (ISO 8601)", output=True),
         _KEY_FINGERPRINT,
@@ -171,7 +173,7 @@ IMPORT = ResourceSchema(
         # planned: filled in by check from `url` when not given, so a plan knows it.
         Prop("file_name", STRING, "the name the environment lists the file under, such as `inbox/data.csv`; "
              "default: the object's base name, without the .zip of a snapshot; another one replaces the import",
-             replaces=True, planned=True, rules=(file_name,)),
+             replaces=True, planned=True, always_set=True, rules=(file_name,)),
         Prop("job_id", STRING, "the EPM job of the last import (none for an imported import)", output=True),
         Prop("source_etag", STRING, "the object's ETag imported: planned at every plan with track_source",
              output=True, planned=True),

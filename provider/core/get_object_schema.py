@@ -11,10 +11,10 @@ SCHEMA = FunctionSchema(
     args=(Prop("url", STRING, "object URL; a profile can be named: s3://PROFILE@bucket/key", required=True,
                rules=(object_url,)),),
     results=(
-        Prop("etag", STRING, "the object's ETag", output=True),
-        Prop("size", INT, "its size in bytes", output=True),
+        Prop("etag", STRING, "the object's ETag", output=True, always_set=True),
+        Prop("size", INT, "its size in bytes", output=True, always_set=True),
         Prop("last_modified", STRING, "its Last-Modified (ISO 8601)", output=True),
-        Prop("metadata", STRING_MAP, "its user metadata", output=True),
+        Prop("metadata", STRING_MAP, "its user metadata", output=True, always_set=True),
         Prop("content_type", STRING, "its Content-Type", output=True),
     ),
 )

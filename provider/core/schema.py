@@ -28,7 +28,9 @@ CrossRule = Callable[[Mapping[str, Any], Callable[[str], str]], Iterable["tuple[
 class Prop:
     """One property. An input is given by the user; an output (`output=True`) is set by the resource. A
     `planned` output is also filled in at check time (CopiedObject's source_etag: the ETag the copy will pin), so
-    it is known in a plan; the user never sets it."""
+    it is known in a plan; the user never sets it. An `always_set` property is in every state a program sees
+    (after a create or an update, also one that follows an import), so generated SDKs type it as present; an input
+    with a default always is."""
 
     name: str                      # snake_case: the state's, the dynamic resource's and Terraform's name
     type: str
@@ -43,6 +45,7 @@ class Prop:
     case: str | None = None        # "upper" | "lower": canonical case of an enum
     rules: tuple[Rule, ...] = ()
     echoed: bool = True            # an input kept in the state's outputs (False: secret inputs never output)
+    always_set: bool = False       # never None in a program's state: the Pulumi schema's `required` outputs
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
@@ -51,6 +54,11 @@ class Prop:
     @property
     def input(self) -> bool:
         return not self.output
+
+    @property
+    def present(self) -> bool:
+        """In every state a program sees: required, defaulted or always set."""
+        return self.required or self.always_set or (self.input and self.default is not None)
 
     @property
     def camel(self) -> str:

@@ -8,13 +8,17 @@ from __future__ import annotations
 
 import asyncio
 import json
+from contextvars import ContextVar
 import threading
 from concurrent.futures import ThreadPoolExecutor
-from typing import Any, Callable, Mapping, TypeVar
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import pulumi.provider.experimental.provider as p
+from pulumi.provider.experimental.property_value import PropertyValue
 
-from ..core.api import CheckResult, Context, Function, Resource, is_unknown
+from ..core.api import Context, Failure, Function, Resource, is_unknown
+from ..core.drift_inputs import drift_seen, restore_plan
+from ..core.schema import Prop
 from ..errors import ConfigError, ObjectCopyError
 from . import values
 from .engine import EngineLog
@@ -22,6 +26,8 @@ from .schema import package_schema
 from .values import Names, from_core, to_core
 
 T = TypeVar("T")
+# The old inputs of the Diff call in progress (its task's): the SDK's DiffRequest does not carry them (server.py).
+OLD_INPUTS: ContextVar[Mapping[str, PropertyValue]] = ContextVar("old_inputs", default={})
 Registry = tuple[Mapping[str, Resource], Mapping[str, Function]]
 # Enough threads for the engine's parallel calls (4 x cores by default); requests in flight are capped by http.py.
 WORKERS = 32
@@ -43,6 +49,7 @@ class ObjectCopyProvider(p.Provider):
         self._load_lock = threading.Lock()
         self._configure_core = configure_core
         self._cancelled = threading.Event()
+        self._reasons: dict[str, str] = {}  # URN -> why its last diff plans a change, for _say_why
         self._pool = ThreadPoolExecutor(WORKERS, thread_name_prefix="objectcopy")
         self.on_configure: Callable[[], None] = lambda: None
 
@@ -80,6 +87,14 @@ class ObjectCopyProvider(p.Provider):
     def _warn(self, urn: str, warnings: tuple[str, ...], names: Names) -> None:
         for message in warnings:
             self.engine.log("warning", names.user_words(message), urn)
+
+    def _say_why(self, urn: str) -> None:
+        """The reasons the last diff of this resource gave (a destination edited by hand, a changed source, a BAR
+        replaced), as a line under the resource: said by the update or the replacement's create (preview too),
+        not by diff, which the engine runs before it prints the resource's property diff, and at every refresh."""
+        reasons = self._reasons.pop(urn, None)
+        if reasons:
+            self.engine.log("info", reasons, urn)
 
     # --- provider configuration ----------------------------------------------------------------------------
     async def get_schema(self, request: p.GetSchemaRequest) -> p.GetSchemaResponse:
@@ -121,7 +136,14 @@ class ObjectCopyProvider(p.Provider):
         news, secret = to_core(request.new_inputs, names)
         olds = to_core(request.old_inputs, names)[0] if request.old_inputs else None
         result = await self._run(names, resource.check, news, olds)
-        return p.CheckResponse(inputs=from_core(result.inputs, names, secret), failures=_failures(result, names))
+        failures = result.failures
+        if olds is not None and request.old_inputs == request.new_inputs:
+            # The engine checks the inputs a read recorded against themselves only after `pulumi import`: what the
+            # import could not see (credentials) is absent, and the program gives it; that program's own check
+            # judges it. What the import did record is judged here as ever.
+            failures = tuple(f for f in failures if news.get(f.property) is not None)
+        inputs = {**result.inputs, **restore_plan(olds or {})}  # a drift the last refresh saw (core/drift_inputs.py)
+        return p.CheckResponse(inputs=from_core(inputs, names, secret), failures=_failures(failures, names))
 
     async def diff(self, request: p.DiffRequest) -> p.DiffResponse:
         resource, names = self._resource(request.urn)
@@ -131,12 +153,12 @@ class ObjectCopyProvider(p.Provider):
         ignored = {names.snake.get(k, k) for k in request.ignore_changes}
         replaces = [n for n in result.replaces if n not in ignored]
         changed = [n for n in result.properties if n not in ignored]
+        old_inputs = to_core(OLD_INPUTS.get(), names)[0]
         detailed = {names.camel.get(n, n): p.PropertyDiff(
             p.PropertyDiffKind.UPDATE_REPLACE if n in replaces else p.PropertyDiffKind.UPDATE,
-            input_diff=n in names.props and names.props[n].input) for n in changed}
-        reasons = [c.reason for c in result.changes if c.reason and c.property not in ignored]
-        if reasons:
-            self.engine.log("info", names.user_words("; ".join(reasons)), request.urn)
+            input_diff=_input_diff(names.props.get(n), old_inputs, inputs)) for n in changed}
+        self._reasons[request.urn] = names.user_words("; ".join(
+            c.reason for c in result.changes if c.reason and c.property not in ignored))
         return p.DiffResponse(changes=bool(changed), replaces=[names.camel.get(n, n) for n in replaces],
                               delete_before_replace=result.delete_before_replace and bool(replaces),
                               diffs=list(detailed), detailed_diff=detailed)
@@ -144,6 +166,7 @@ class ObjectCopyProvider(p.Provider):
     async def create(self, request: p.CreateRequest) -> p.CreateResponse:
         resource, names = self._resource(request.urn)
         inputs, secret = to_core(request.properties, names)
+        self._say_why(request.urn)  # a replacement's
         if request.preview:
             planned = await self._run(names, resource.plan, None, inputs)
             return p.CreateResponse(resource_id="", properties=from_core(planned, names, secret))
@@ -155,6 +178,7 @@ class ObjectCopyProvider(p.Provider):
         resource, names = self._resource(request.urn)
         state = to_core(request.olds, names)[0]
         inputs, secret = to_core(request.news, names)
+        self._say_why(request.urn)
         if request.preview:
             planned = await self._run(names, resource.plan, state, inputs)
             return p.UpdateResponse(properties=from_core(planned, names, secret))
@@ -176,8 +200,9 @@ class ObjectCopyProvider(p.Provider):
         self._warn(request.urn, result.warnings, names)
         if not result.id:
             return p.ReadResponse(resource_id="")
+        inputs = {**result.inputs, **drift_seen(result.state)}  # what check plans a restore from (drift_inputs.py)
         return p.ReadResponse(resource_id=result.id, properties=from_core(result.state, names, secret),
-                              inputs=from_core(result.inputs, names, secret))
+                              inputs=from_core(inputs, names, secret))
 
     async def delete(self, request: p.DeleteRequest) -> None:
         resource, names = self._resource(request.urn)
@@ -196,15 +221,27 @@ class ObjectCopyProvider(p.Provider):
         args = to_core(request.args, names)[0]
         checked = await self._run(names, function.check, args)
         if checked.failures:
-            return p.InvokeResponse(failures=_failures(checked, names))
+            return p.InvokeResponse(failures=_failures(checked.failures, names))
         result = await self._run(names, function.call, checked.inputs, Context(cancelled=self._cancelled))
         return p.InvokeResponse(return_value=from_core(result, names))
 
 
-def _failures(result: CheckResult, names: Names) -> list[p.CheckFailure]:
+def _failures(failures: Iterable[Failure], names: Names) -> list[p.CheckFailure]:
     """The core's failures on the properties as the user named them."""
-    return [p.CheckFailure(names.camel.get(f.property, f.property), names.user_words(f.reason))
-            for f in result.failures]
+    return [p.CheckFailure(names.camel.get(f.property, f.property), names.user_words(f.reason)) for f in failures]
+
+
+def _input_diff(prop: Prop | None, old_inputs: Mapping[str, Any], inputs: Mapping[str, Any]) -> bool:
+    """Whether the engine shows a property's change as old input => new input (True) or as the state's output =>
+    new input. An input's change is its inputs'. A planned output (a source's ETag, a BAR's) changes either as its
+    plan moved (old input => new input: `~ sourceEtag: "v1" => "v2"`), or as the state moved under an unchanged
+    plan: an output's change, like any other (`~ etag: "<by hand>" => "<written>"`)."""
+    if prop is None:
+        return False
+    if prop.input:
+        return True
+    old = old_inputs.get(prop.name)
+    return prop.planned and old is not None and old != inputs.get(prop.name)
 
 
 def _profiles(value: Any) -> dict | None:

@@ -50,7 +50,7 @@ def resource_spec(schema: ResourceSchema) -> dict[str, Any]:
     return {
         "description": description,
         "properties": {p.camel: property_spec(p) for p in state},
-        "required": [p.camel for p in state if p.required],
+        "required": [p.camel for p in state if p.present],
         "inputProperties": {p.camel: property_spec(p) for p in inputs},
         "requiredInputs": [p.camel for p in inputs if p.required],
     }
@@ -62,7 +62,7 @@ def function_spec(schema: FunctionSchema) -> dict[str, Any]:
         "inputs": {"properties": {p.camel: property_spec(p) for p in schema.args},
                    "required": [p.camel for p in schema.args if p.required]},
         "outputs": {"properties": {p.camel: property_spec(p) for p in (*schema.args, *schema.results)},
-                    "required": [p.camel for p in schema.args if p.required]},
+                    "required": [p.camel for p in (*schema.args, *schema.results) if p.present]},
     }
 
 

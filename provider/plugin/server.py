@@ -10,13 +10,14 @@ from typing import Any
 
 import grpc
 import grpc.aio
+from pulumi.provider.experimental.property_value import PropertyValue
 from pulumi.provider.experimental.server import ProviderServicer
 from pulumi.runtime._grpc_settings import _GRPC_CHANNEL_OPTIONS
 from pulumi.runtime.proto import provider_pb2_grpc
 
 from .. import __version__
 from .engine import EngineLog
-from .provider import ObjectCopyProvider, PluginError
+from .provider import OLD_INPUTS, ObjectCopyProvider, PluginError
 
 _ADDRESS = re.compile(r"^(127\.0\.0\.1|localhost|\[::1\]|[\w.-]+):\d+$")
 CALLS = ("GetSchema", "CheckConfig", "Configure", "Check", "Diff", "Create", "Read", "Update", "Delete", "Invoke")
@@ -24,6 +25,11 @@ CALLS = ("GetSchema", "CheckConfig", "Configure", "Check", "Diff", "Create", "Re
 
 class Servicer(ProviderServicer):
     """The SDK's servicer, with a PluginError sent as its message alone (no class name, no traceback)."""
+
+    async def Diff(self, request: Any, context: Any) -> Any:
+        """The SDK's, with the old inputs (which its DiffRequest drops) for the provider, in this call's task."""
+        OLD_INPUTS.set(PropertyValue.unmarshal_map(request.old_inputs))
+        return await ProviderServicer.Diff(self, request, context)
 
 
 def _one_line(call: Any) -> Any:
@@ -37,7 +43,7 @@ def _one_line(call: Any) -> Any:
 
 
 for _name in CALLS:
-    setattr(Servicer, _name, _one_line(getattr(ProviderServicer, _name)))
+    setattr(Servicer, _name, _one_line(getattr(Servicer, _name)))
 
 
 def engine_address(argv: list[str]) -> str | None:

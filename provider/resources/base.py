@@ -7,20 +7,18 @@ happened to run first in the same process.
 
 Failures. A provider method's exception reaches the user as one clean line (engine_log.reported).
 
-Drift of what a resource wrote (CopiedObject's destination, EpmObjectStoreExport's object). A refresh records the
-object's live `etag`; when it is no longer `written_etag`, the next up writes it again. The engine prints a reason
-for a planned update only as a property whose old and new inputs differ, so the refresh hands back the two ETags
-among the inputs (drift_seen) and check() plans the written one (restore_plan): `preview --diff` then shows
-`~ etag: "<live>" => "<written>"`. The next check, finding no drift in its old inputs, drops them again.
+Drift of what a resource wrote (CopiedObject's destination, EpmObjectStoreExport's object): shown by `preview --diff`
+as `~ etag: "<live>" => "<written>"`, the same way as by the provider plugin (core/drift_inputs.py).
 """
 from __future__ import annotations
 
-from typing import Any, Mapping
+from typing import Any
 
 from pulumi.dynamic import ConfigureRequest, ResourceProvider
 
 from .. import profiles
-from ..stores.base import same_etag
+# adapter.py and epm_transfer.py take these from here
+from ..core.drift_inputs import drift_seen, drifted, restore_plan  # noqa: F401
 from . import engine_log
 
 ENGINE_CALLS = ("check", "diff", "create", "read", "update", "delete")
@@ -41,18 +39,3 @@ class Provider(ResourceProvider):
     @engine_log.reported  # a stack config the profiles refuse fails the first call, in one line too
     def configure(self, req: ConfigureRequest) -> None:
         profiles.set_stack_config(getattr(req.config, "_props", {}) or {})
-
-
-def drifted(props: Mapping[str, Any]) -> bool:
-    """The object is no longer what this resource wrote, as the last refresh saw it."""
-    return props.get("written_etag") is not None and not same_etag(props.get("etag"), props.get("written_etag"))
-
-
-def drift_seen(outs: Mapping[str, Any]) -> dict[str, Any]:
-    """What a refresh adds to the inputs it hands back: the live and the written ETag, when they differ."""
-    return {"etag": outs.get("etag"), "written_etag": outs["written_etag"]} if drifted(outs) else {}
-
-
-def restore_plan(olds: Mapping[str, Any]) -> dict[str, Any]:
-    """What check() adds to the inputs after such a refresh (`olds`: the inputs it handed back): the written ETag."""
-    return {"etag": olds["written_etag"], "written_etag": olds["written_etag"]} if drifted(olds) else {}

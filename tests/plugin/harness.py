@@ -87,9 +87,10 @@ class Plugin:
         r = self.call("Check", provider_pb2.CheckRequest(urn=urn, olds=struct(olds), news=struct(news)))
         return decode(r.inputs), [(f.property, f.reason) for f in r.failures]
 
-    def diff(self, urn: str, id: str, olds: dict, news: dict, ignore: list[str] = ()) -> Any:
+    def diff(self, urn: str, id: str, olds: dict, news: dict, ignore: list[str] = (),
+             old_inputs: dict | None = None) -> Any:
         return self.call("Diff", provider_pb2.DiffRequest(urn=urn, id=id, olds=struct(olds), news=struct(news),
-                                                          ignoreChanges=list(ignore)))
+                                                          ignoreChanges=list(ignore), old_inputs=struct(old_inputs)))
 
     def create(self, urn: str, props: dict, preview: bool = False) -> tuple[str, dict]:
         r = self.call("Create", provider_pb2.CreateRequest(urn=urn, properties=struct(props), preview=preview))

@@ -60,9 +60,17 @@ def test_snapshot_and_restore_from_a_yaml_program(pulumi_bin, tmp_path, oac, oci
     project.run("preview", "--expect-no-changes")
 
     replaced = oci_emulator.put_object(oac.bucket, BAR, bar_bytes(PASSWORD, "by hand"))["etag"]
-    preview = project.run("preview", "--diff").stdout
-    assert f"+-{SNAPSHOT}: (replace)" in preview, preview
-    assert re.search(rf'~ barEtag\s*: "{registered}" => "{replaced}"', preview), preview  # registered again
+    why = (f"the BAR oci://oci@{ns}/{oac.bucket}/{BAR} changed since it was registered (ETag {registered}, now "
+           f"{replaced}): will register it again")
+    for refreshed in (False, True):  # seen by the preview's own HEAD, then by a refresh as well
+        if refreshed:
+            project.run("refresh", "--yes")
+            assert project.resource("golden")["outputs"]["barEtag"] == replaced
+        preview = project.run("preview", "--diff", merged=True).stdout
+        assert f"+-{SNAPSHOT}: (replace)" in preview, preview
+        # registered again; the reason on the line under the replacement's property diff
+        assert re.search(rf'~ barEtag\s*: "{registered}" => "{replaced}"\n(.*\n)*?{re.escape(why)}\n', preview), \
+            preview
     project.run("up", "--yes")
     [again] = oac.snapshots.values()
     assert again.id != snapshot.id and oac.restored == [snapshot.id, again.id]
@@ -80,7 +88,8 @@ def test_snapshot_and_restore_from_a_yaml_program(pulumi_bin, tmp_path, oac, oci
     wrong = _import(project, SNAPSHOT, "adopted", f"{oac.url},NOSUCHSNAPSHOT", check=False)
     assert wrong.returncode != 0 and f"{oac.url} has no snapshot NOSUCHSNAPSHOT" in wrong.stdout, wrong.stdout
     assert "Traceback" not in wrong.stdout + wrong.stderr
-    _import(project, SNAPSHOT, "adopted", f"{oac.url},{v41}")
+    imported = _import(project, SNAPSHOT, "adopted", f"{oac.url},{v41}")
+    assert "failed to validate" not in imported.stdout + imported.stderr, imported.stdout  # no key, no password
     adopted = project.resource("adopted")
     assert adopted["type"] == SNAPSHOT and adopted["id"] == v41
     assert adopted["outputs"]["name"] == "golden-v41" and adopted["outputs"]["authType"] == "resource_principal"

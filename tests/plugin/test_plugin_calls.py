@@ -125,7 +125,10 @@ def test_lifecycle_create_diff_update_read_delete(plugin, urn):
     assert rid == id_ and refreshed["textDigest"] == notes.digest("by hand") and rinputs["text"] == "hello v2"
     d = plugin.diff(urn, id_, refreshed, news)
     assert d.changes == provider_pb2.DiffResponse.DIFF_SOME and "textDigest" in d.detailedDiff
-    assert ("info", "the note was edited by hand: will write it again", urn) in plugin.engine.sent
+    why = ("info", "the note was edited by hand: will write it again", urn)
+    assert why not in plugin.engine.sent  # said by the update, under the resource's property diff
+    plugin.update(urn, id_, refreshed, news, preview=True)
+    assert why in plugin.engine.sent
 
     plugin.delete(urn, id_, {**state, "deletePolicy": "retain"})
     assert plugin.warnings(urn)[-1] == "a/b left in place: deletePolicy is retain" and "a/b" in notes.STORE
@@ -165,6 +168,17 @@ def test_import_by_id(plugin):
     with pytest.raises(Aborted) as e:
         plugin.read(urn, "nowhere")
     assert e.value.details == "import id 'nowhere': no note at that path (give PATH)"
+
+
+def test_the_check_after_an_import_does_not_fail_what_the_import_could_not_see(plugin):
+    """`pulumi import` checks the inputs its read recorded against themselves: an input the import could not see
+    is absent there, and is no failure (the program gives it); a check of a program's inputs still fails it."""
+    urn = plugin.urn("adopted", TOKEN)
+    recorded = {"path": "x/y", "lineEnding": "LF", "labels": {}, "deletePolicy": "delete"}  # no text
+    assert plugin.check(urn, recorded, olds=recorded)[1] == []
+    assert [p for p, _ in plugin.check(urn, recorded, olds={**recorded, "text": "old"})[1]] == ["text"]
+    wrong = {**recorded, "lineEnding": "CR"}
+    assert [p for p, _ in plugin.check(urn, wrong, olds=wrong)[1]] == ["lineEnding"]  # what is there: judged
 
 
 def test_dynamic_provider_state_is_read_and_brought_to_the_plugins_form(plugin, urn):

@@ -16,7 +16,7 @@ from typing import Any, Callable
 import pytest
 
 from ..conftest import ROOT, TEST_ENV
-from .cli import Project
+from .cli import AMBIENT_WARNING, Project, unset_required
 
 EXAMPLES = ROOT / "examples"
 PROGRAMS = Path(__file__).parent / "programs"
@@ -59,6 +59,15 @@ def python_program(bin_dir: str, tmp_path: Path) -> Project:
     return project
 
 
+def says_why(preview: str, property_diff: str, reason: str, *, alone: bool) -> None:
+    """`preview --diff` shows the property's change and, on the line under it, the core's reason (right under it
+    when the resource is alone in the stack; other resources' lines may come between otherwise)."""
+    assert re.search(property_diff, preview), preview
+    assert reason in preview, preview
+    if alone:
+        assert re.search(rf"{property_diff}\n{re.escape(reason)}\n", preview), preview
+
+
 def lifecycle(project: Project, copies: list[Copy], *, invoke: bool) -> None:
     v1 = {c.name: c.backend.put(c.src, b"golden v1") for c in copies}
     project.run("up", "--yes")
@@ -67,6 +76,7 @@ def lifecycle(project: Project, copies: list[Copy], *, invoke: bool) -> None:
         assert c.backend.get(c.dst) == b"golden v1"
         outputs = project.resource(c.name, state)["outputs"]
         assert outputs["sourceEtag"] == v1[c.name] and outputs["method"].startswith(("server-side", "streamed"))
+        assert unset_required(project.resource(c.name, state)) == []
     seeded = project.outputs()["seeded"]
     for c in copies:
         entry = seeded[c.name]
@@ -76,18 +86,25 @@ def lifecycle(project: Project, copies: list[Copy], *, invoke: bool) -> None:
     project.run("preview", "--expect-no-changes")
 
     v2 = {c.name: c.backend.put(c.src, b"golden v2, changed") for c in copies}
-    preview = project.run("preview", "--diff").stdout
+    preview = project.run("preview", "--diff", merged=True).stdout
     assert preview.count(f"~ {TOKEN}: (update)") == len(copies), preview
     for c in copies:
-        assert re.search(rf'~ sourceEtag\s*: "{v1[c.name]}" => "{v2[c.name]}"', preview), preview
+        says_why(preview, rf'~ sourceEtag\s*: "{v1[c.name]}" => "{v2[c.name]}"',
+                 f"source ETag changed from {v1[c.name]} to {v2[c.name]}: will copy it again", alone=len(copies) == 1)
         assert c.backend.get(c.dst) == b"golden v1"
     project.run("up", "--yes")
     assert all(c.backend.get(c.dst) == b"golden v2, changed" for c in copies)
 
+    written = {c.name: project.resource(c.name)["outputs"]["writtenEtag"] for c in copies}
     hand = {c.name: c.backend.put(c.dst, b"edited by hand") for c in copies}
     project.run("refresh", "--yes")
     state = project.export()
     assert {c.name: project.resource(c.name, state)["outputs"]["etag"] for c in copies} == hand
+    preview = project.run("preview", "--diff", merged=True).stdout
+    for c in copies:  # the property diff says what up puts back, and the line under it why
+        says_why(preview, rf'~ etag\s*: "{hand[c.name]}" => "{written[c.name]}"',
+                 f"the destination was changed outside (ETag {hand[c.name]}, this resource wrote "
+                 f"{written[c.name]}): will copy it again", alone=len(copies) == 1)
     project.run("up", "--yes")
     assert all(c.backend.get(c.dst) == b"golden v2, changed" for c in copies)
     project.run("preview", "--expect-no-changes")
@@ -99,6 +116,7 @@ def lifecycle(project: Project, copies: list[Copy], *, invoke: bool) -> None:
                     f"{c.url(c.prefix + 'other.dst')}", "--yes", "--generate-code=false", "--protect=false")
         adopted = project.resource(f"adopted-{c.name}")
         assert adopted["type"] == TOKEN and adopted["outputs"]["method"] == "imported"
+        assert unset_required(adopted) == []
         assert adopted["inputs"]["source"] == c.url(f"{c.prefix}other.src")
 
     state_text = json.dumps(project.export())
@@ -131,6 +149,19 @@ def test_program_on_every_store(language, pulumi_bin, tmp_path, backends, reques
     spec = {c.name: {"source": c.url(c.src), "destination": c.url(c.dst)} for c in copies}
     project.run("config", "set-all", "--json", json.dumps({"copies": {"value": json.dumps(spec), "objectValue": spec}}))
     lifecycle(project, copies, invoke=language == "typescript")
+
+
+def test_the_plugin_is_found_on_path_with_the_engines_warning(pulumi_bin, tmp_path, backends, key_prefix):
+    """The venv's `bin` on PATH is enough (README); the engine then warns that it uses a plugin found there, which
+    naming the plugin's folder in Pulumi.yaml silences (cli.Project does that for every other test)."""
+    backend = backends("local")
+    project = Project(pulumi_bin, tmp_path, EXAMPLES / "yaml", on_path=True).stack("yaml-on-path")
+    backend.put(f"{key_prefix}golden.db", b"golden")
+    project.config("source", backend.url(f"{key_prefix}golden.db"))
+    project.config("destination", backend.url(f"{key_prefix}seed.db"))
+    preview = project.run("preview").stdout
+    assert re.search(rf"\+\s+{re.escape(TOKEN)} seed create", preview), preview
+    assert f"warning: using pulumi-resource-objectcopy {AMBIENT_WARNING} {Path(sys.executable).parent}" in preview
 
 
 def test_destroy_warning_is_the_resources_and_a_wrong_import_is_refused(pulumi_bin, tmp_path, backends, key_prefix):

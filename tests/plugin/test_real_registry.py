@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import subprocess
 import sys
 
@@ -56,13 +57,39 @@ def test_provider_is_made_without_loading_the_core_resources():
     assert provider._loaded is None
 
 
+def test_outputs_set_by_every_apply_are_required_in_the_schema():
+    """What every create and update sets (and the inputs with a default, filled in by check) is in each resource's
+    `required` outputs, so generated SDKs type it as present; what may be absent is not."""
+    plugin = Plugin(core.resources(), core.functions())
+    from pulumi.runtime.proto import provider_pb2
+    schema = json.loads(plugin.call("GetSchema", provider_pb2.GetSchemaRequest(version=0)).schema)
+    required = {token.split(":")[-1]: set(spec["required"]) for token, spec in schema["resources"].items()}
+    assert {"etag", "size", "sourceEtag", "copiedAt", "method", "writtenEtag", "source", "destination",
+            "metadataDirective", "deletePolicy"} <= required["CopiedObject"]
+    assert not {"lastModified", "versionId", "copiedSourceVersionId", "tags", "acl"} & required["CopiedObject"]
+    assert {"objectUrl", "etag", "writtenEtag", "size"} <= required["EpmObjectStoreExport"]
+    assert not {"jobId", "exportedAt", "keyFingerprint"} & required["EpmObjectStoreExport"]  # none when imported
+    assert {"fileName", "trackSource"} <= required["EpmObjectStoreImport"]
+    assert not {"jobId", "sourceEtag", "importedAt"} & required["EpmObjectStoreImport"]
+    assert set(schema["functions"]["objectcopy:index:getObject"]["outputs"]["required"]) == {
+        "url", "etag", "size", "metadata"}
+
+
 def test_sdks_generated_from_the_schema(sdk):
-    """scripts/gen-sdk.sh ran: the TypeScript SDK was compiled and packed, the Go SDK compiled."""
+    """scripts/gen-sdk.sh ran: the TypeScript SDK was compiled and packed, the Go SDK compiled; an output every
+    apply sets is typed as present, one that may be absent as optional."""
     [tarball] = sdk.glob("objectcopy-pulumi-*.tgz")
     assert (sdk / "nodejs" / "bin" / "copiedObject.js").exists() and tarball.stat().st_size > 0
-    assert "sourceEtag" in (sdk / "nodejs" / "copiedObject.ts").read_text()
+    ts = (sdk / "nodejs" / "copiedObject.ts").read_text()
+    for name, kind in {"etag": "string", "size": "number", "sourceEtag": "string", "writtenEtag": "string",
+                       "method": "string", "metadataDirective": "string", "lastModified": "string | undefined",
+                       "versionId": "string | undefined"}.items():
+        assert re.search(rf"readonly {name}: pulumi\.Output<{re.escape(kind)}>;", ts), name
+    assert "readonly etag: string;" in (sdk / "nodejs" / "getObject.ts").read_text()
     go = (sdk / "go" / "objectcopy" / "copiedObject.go").read_text()
-    assert 'SourceEtag pulumi.StringOutput' in go or "SourceEtag" in go
+    for field in ("Etag pulumi.StringOutput", "Size pulumi.IntOutput", "SourceEtag pulumi.StringOutput",
+                  "WrittenEtag pulumi.StringOutput", "LastModified pulumi.StringPtrOutput"):
+        assert re.search(rf"\b{field} ", go), field
     assert json.loads((sdk / "schema.json").read_text())["language"]["nodejs"]["packageName"] == "@objectcopy/pulumi"
 
 
@@ -89,3 +116,40 @@ def test_copied_object_in_process_on_local_files(tmp_path):
 
     _, bad = plugin.check(urn, {"source": src, "destination": dst, "metadataDirective": "MOVE"})
     assert [p for p, _ in bad] == ["metadataDirective"] and bad[0][1].startswith("metadataDirective:")
+
+
+def test_a_destination_edited_by_hand_reads_as_etag_live_to_written(tmp_path):
+    """After a refresh that saw the destination edited by hand, the next check plans the written ETag as the input
+    `etag`: the engine shows a property diff as old output => new input, so `preview --diff` reads
+    `~ etag: "<by hand>" => "<written>"`. The update (preview too) says why, under it."""
+    from pulumi.runtime.proto import provider_pb2
+    plugin = Plugin(core.resources(), core.functions())
+    urn = plugin.urn("seed", "objectcopy:index:CopiedObject")
+    (tmp_path / "golden.db").write_bytes(b"golden")
+    program = {"source": f"file://{tmp_path}/golden.db", "destination": f"file://{tmp_path}/seed.db"}
+    inputs, _ = plugin.check(urn, program)
+    id_, state = plugin.create(urn, inputs)
+    written = state["writtenEtag"]
+    (tmp_path / "seed.db").write_bytes(b"by hand")
+    _, refreshed, recorded = plugin.read(urn, id_, state, inputs)
+    hand = refreshed["etag"]
+    assert hand != written and (recorded["etag"], recorded["writtenEtag"]) == (hand, written)
+
+    news, _ = plugin.check(urn, program, olds=recorded)
+    assert news["etag"] == written
+    d = plugin.diff(urn, id_, refreshed, news, old_inputs=recorded)
+    assert d.detailedDiff["etag"].kind == provider_pb2.PropertyDiff.UPDATE and not d.detailedDiff["etag"].inputDiff
+    plugin.update(urn, id_, refreshed, news, preview=True)
+    assert ("info", f"the destination was changed outside (ETag {hand}, this resource wrote {written}): will copy "
+            "it again", urn) in plugin.engine.sent
+    restored = plugin.update(urn, id_, refreshed, news)
+    assert (tmp_path / "seed.db").read_bytes() == b"golden" and restored["etag"] == written
+
+    after, _ = plugin.check(urn, program, olds=news)  # no drift in the old inputs: nothing planned
+    assert "etag" not in after
+    assert plugin.diff(urn, id_, restored, after, old_inputs=news).changes == provider_pb2.DiffResponse.DIFF_NONE
+
+    (tmp_path / "golden.db").write_bytes(b"golden v2")  # a changed source: its plan moved, old input => new input
+    moved, _ = plugin.check(urn, program, olds=after)
+    d = plugin.diff(urn, id_, restored, moved, old_inputs=after)
+    assert d.detailedDiff["sourceEtag"].inputDiff and after["sourceEtag"] != moved["sourceEtag"]
