@@ -124,13 +124,22 @@ class CopiedPrefix:
         args = PrefixArgs(checked.inputs)
         src, dst = _listings(args, checked.inputs)
         plan = planning.plan_resource(src, dst, {}, args.source_url, args.destination_url, prune=False)
-        if plan.copy:
-            raise UsageError(f"import {id!r}: {len(plan.copy):,} of {len(src):,} objects under {destination} are "
-                             f"not copies of the source ({', '.join(plan.copy_keys[:FIRST])}); create a CopiedPrefix "
-                             "instead, which adopts what is already in step and copies the rest")
+        if src and not plan.adopt:
+            raise UsageError(f"import {id!r}: none of the {len(src):,} objects under {source} has a copy under "
+                             f"{destination} ({_first(sorted(plan.copy_keys))}); check the two prefixes, or create a "
+                             "CopiedPrefix, which copies them")
+        # The id cannot carry include/exclude, so what the configuration leaves out may be missing here: what is in
+        # step is adopted, and the state says the source held only that, so the next update copies the rest.
         record = planning.next_record({}, plan, src, dst, {}, set())
-        outs = _outputs(checked.inputs, record, f"{len(record):,} adopted", copied=0)
-        return ReadResult(args.destination, outs, _recorded_inputs(outs))
+        inputs, warnings = checked.inputs, ()
+        if plan.copy:
+            missing = sorted(plan.copy_keys)
+            inputs = {**inputs, **_planned({rel: src[rel] for rel in plan.adopt})}
+            warnings = (f"CopiedPrefix {destination}: adopted {len(plan.adopt):,} of the {len(src):,} objects "
+                        f"under the source; {len(missing):,} have no copy here yet ({_first(missing)}): the next "
+                        "update copies those its include and exclude select",)
+        outs = _outputs(inputs, record, f"{len(record):,} adopted", copied=0)
+        return ReadResult(args.destination, outs, _recorded_inputs(outs), warnings)
 
     # --- delete ----------------------------------------------------------------------------------------------
     def delete(self, id: str, state: Mapping[str, Any], ctx: Context) -> tuple[str, ...]:

@@ -83,7 +83,7 @@ SCHEMA = ResourceSchema(
              "(empty: none); the next update restores exactly those", output=True),
         Prop("drifted_count", INT, "how many objects `drift` names", output=True),
         Prop("written", STRING, "the record of what this resource wrote: each key with fingerprints of the ETag "
-             "written and the source ETag copied, compressed (about 11 bytes a key)", output=True),
+             "written and the source ETag copied, compressed (about 11 bytes a key)", output=True, internal=True),
     ),
     cross_rules=(replace_needs_something, kms_needs_kms),  # CopiedObject's, judged as for one object
 )

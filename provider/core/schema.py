@@ -46,10 +46,16 @@ class Prop:
     rules: tuple[Rule, ...] = ()
     echoed: bool = True            # an input kept in the state's outputs (False: secret inputs never output)
     always_set: bool = False       # never None in a program's state: the Pulumi schema's `required` outputs
+    # An output that is the resource's own bookkeeping (CopiedPrefix's record of what it wrote, up to about 1 MB):
+    # kept in the state, but never shown in a plan nor offered to a program. Terraform keeps it in the resource's
+    # private state, the Pulumi plugin under an internal `__` key; the dynamic resources as an ordinary output.
+    internal: bool = False
 
     def __post_init__(self) -> None:
         if self.type not in TYPES:
             raise ValueError(f"{self.name}: type {self.type!r} is not one of {TYPES}")
+        if self.internal and not self.output:
+            raise ValueError(f"{self.name}: only an output can be internal")
 
     @property
     def input(self) -> bool:

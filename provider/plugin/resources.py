@@ -34,7 +34,8 @@ class PluginResource(pulumi.CustomResource):
             if props.get(name) is not None:
                 props[name] = pulumi.Output.secret(props[name])
         for p in s.outputs:
-            props[p.name] = None  # declared, so each output is an attribute (`copy.source_etag`)
+            if not p.internal:
+                props[p.name] = None  # declared, so each output is an attribute (`copy.source_etag`)
         secret_outputs = [p.name for p in s.props if p.secret]
         if secret_outputs:
             opts = pulumi.ResourceOptions.merge(opts, pulumi.ResourceOptions(additional_secret_outputs=secret_outputs))

@@ -42,7 +42,7 @@ def _description(prop: Prop) -> str:
 
 def resource_spec(schema: ResourceSchema) -> dict[str, Any]:
     inputs = [p for p in schema.inputs]
-    state = [p for p in schema.props if p.output or p.echoed]
+    state = [p for p in schema.props if (p.output or p.echoed) and not p.internal]  # internal: values.pulumi_name
     description = schema.description
     if schema.import_id:
         description += (f"\n\n## Import\n\nAn existing one is adopted without change:\n\n```sh\n$ pulumi import "

@@ -36,14 +36,22 @@ def is_unknown_value(pv: PropertyValue) -> bool:
 
 
 # --- names ---------------------------------------------------------------------------------------------------
+def pulumi_name(p: Prop) -> str:
+    """A property's name in Pulumi's state: camelCase; an internal output (schema.Prop.internal) under `__`, the
+    engine's internal keys, which it keeps in the state and hands back to the provider but never displays (as
+    pulumi-terraform-bridge keeps a Terraform provider's private state in `__meta`)."""
+    return f"__{p.camel}" if p.internal else p.camel
+
+
 class Names:
     """One resource's (or function's) properties under both names."""
 
     def __init__(self, props: Iterable[Prop]):
         self.props = {p.name: p for p in props}
-        self.camel = {p.name: p.camel for p in self.props.values()}
+        self.camel = {p.name: pulumi_name(p) for p in self.props.values()}
         # camelCase first, snake_case (the dynamic provider's) also accepted: for one-word names they are one.
-        self.snake = {**{p.name: p.name for p in self.props.values()}, **{p.camel: p.name for p in self.props.values()}}
+        self.snake = {**{p.name: p.name for p in self.props.values()},
+                      **{pulumi: snake for snake, pulumi in self.camel.items()}}
         multi = sorted((n for n in self.camel if "_" in n), key=len, reverse=True)
         self._snake_word = re.compile(r"\b(" + "|".join(map(re.escape, multi)) + r")\b") if multi else None
 

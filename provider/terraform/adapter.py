@@ -5,9 +5,15 @@ Terraform's rules this keeps (from ../shared/specs/frontends.md): an attribute t
 exactly as configured (its own strings, even where the core canonicalises them); a value planned as known comes back
 identical after apply; an Optional+Computed attribute left out of the configuration is planned by the provider. So
 a state holds the configuration's strings, and the core always sees the canonical form (`core_state`).
+
+An internal output (schema.Prop.internal: CopiedPrefix's record of what it wrote, up to about 1 MB) is no attribute:
+it lives in the resource's private state, which terraform stores with the state and hands back on every call but
+never shows, in a plan or anywhere else. The service merges it into the state it gives here (`with_private`) and
+stores what `private` makes of a new state.
 """
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass
 from typing import Any, Callable, Mapping
 
@@ -25,6 +31,11 @@ def write_only(p: Prop) -> bool:
     return p.input and p.secret and not p.echoed
 
 
+def attributes(schema: ResourceSchema) -> tuple[Prop, ...]:
+    """The properties that are Terraform attributes: all but the internal outputs, kept in private state."""
+    return tuple(p for p in schema.props if not p.internal)
+
+
 def computed(p: Prop) -> bool:
     """Set by the provider when the configuration leaves it out (an output, or an input with a default or a
     planned value)."""
@@ -36,12 +47,14 @@ class Planned:
     state: dict[str, Any] | None
     replaces: tuple[str, ...] = ()
     failures: tuple[Failure, ...] = ()
+    reasons: tuple[str, ...] = ()      # why the resource changes, where its attributes cannot say (the core's diff)
 
 
 @dataclass(frozen=True)
 class Outcome:
     state: dict[str, Any] | None
     warnings: tuple[str, ...] = ()
+    private: bytes = b""               # the new private state (the internal outputs)
 
 
 class ResourceAdapter:
@@ -54,6 +67,8 @@ class ResourceAdapter:
         self._resource: Resource | None = None
         if ID in {p.name for p in self.schema.props}:
             raise ValueError(f"{self.schema.name}: a property named {ID!r} clashes with Terraform's id")
+        self.attributes = attributes(self.schema)
+        self.internal = tuple(p for p in self.schema.props if p.internal)
 
     @property
     def resource(self) -> Resource:
@@ -63,7 +78,19 @@ class ResourceAdapter:
 
     @property
     def kinds(self) -> dict[str, str]:
-        return {ID: STRING, **{p.name: p.type for p in self.schema.props}}
+        return {ID: STRING, **{p.name: p.type for p in self.attributes}}
+
+    # --- the private state: internal outputs, as JSON ------------------------------------------------------------
+    def with_private(self, state: dict[str, Any] | None, private: bytes) -> dict[str, Any] | None:
+        """Terraform's state of the resource with the internal outputs its private state holds."""
+        if state is None or not self.internal:
+            return state
+        stored = json.loads(private) if private else {}
+        return {**state, **{p.name: stored.get(p.name) for p in self.internal}}
+
+    def private(self, values: Mapping[str, Any] | None) -> bytes:
+        kept = {p.name: values.get(p.name) for p in self.internal if values and values.get(p.name) is not None}
+        return json.dumps(kept, separators=(",", ":")).encode() if kept else b""
 
     # --- the core's view of Terraform's values -------------------------------------------------------------------
     def core_inputs(self, values: Mapping[str, Any]) -> dict[str, Any]:
@@ -81,7 +108,7 @@ class ResourceAdapter:
     def to_terraform(self, config: Mapping[str, Any], values: Mapping[str, Any], id: Any) -> dict[str, Any]:
         """A state or plan: every attribute the configuration sets as configured, the rest from `values`."""
         out: dict[str, Any] = {ID: id}
-        for p in self.schema.props:
+        for p in self.attributes:
             given = config.get(p.name)
             if write_only(p):
                 out[p.name] = None
@@ -105,10 +132,12 @@ class ResourceAdapter:
         if not diff.changed:  # outputs as they are (a source the plan could not read keeps its recorded ETag)
             kept = {p.name: prior.get(p.name) for p in self.schema.outputs}
             return Planned(self.to_terraform(config, {**checked.inputs, **kept}, prior[ID]))
+        reasons = tuple(c.reason for c in diff.changes if c.reason)
         if diff.replaces:
             planned = self.resource.plan(None, checked.inputs)
-            return Planned(self.to_terraform(config, planned, UNKNOWN), replaces=diff.replaces)
-        return Planned(self.to_terraform(config, self.resource.plan(state, checked.inputs), prior[ID]))
+            return Planned(self.to_terraform(config, planned, UNKNOWN), replaces=diff.replaces, reasons=reasons)
+        return Planned(self.to_terraform(config, self.resource.plan(state, checked.inputs), prior[ID]),
+                       reasons=reasons)
 
     # --- apply ---------------------------------------------------------------------------------------------------
     def apply(self, prior: Mapping[str, Any] | None, planned: Mapping[str, Any] | None, config: Mapping[str, Any],
@@ -122,10 +151,12 @@ class ResourceAdapter:
         else:
             state = self.core_state(prior)
             if not self.resource.diff(prior[ID], state, inputs).changed:
-                return Outcome(self.to_terraform(config, {**prior, **_known(planned)}, prior[ID]))
+                return Outcome(self.to_terraform(config, {**prior, **_known(planned)}, prior[ID]),
+                               private=self.private(prior))
             applied = self.resource.update(prior[ID], state, inputs, ctx)
         values = {**applied.state, **{k: v for k, v in _known(planned).items() if self._is_input(k)}}
-        return Outcome(self.to_terraform(config, values, applied.id), tuple(applied.warnings))
+        return Outcome(self.to_terraform(config, values, applied.id), tuple(applied.warnings),
+                       self.private(applied.state))
 
     def _apply_inputs(self, prior: Mapping[str, Any] | None, planned: Mapping[str, Any],
                       config: Mapping[str, Any]) -> dict[str, Any]:
@@ -157,14 +188,16 @@ class ResourceAdapter:
         # An output is the state's (a refresh's inputs may plan it otherwise, as AnalyticsSnapshot's bar_etag).
         inputs = {k: v for k, v in result.inputs.items() if k not in self.schema.output_names}
         values = {**result.state, **inputs, **kept}
-        return Outcome(self.to_terraform(values, values, result.id), tuple(result.warnings))
+        return Outcome(self.to_terraform(values, values, result.id), tuple(result.warnings),
+                       self.private(result.state))
 
     def import_(self, id: str, ctx: Context) -> Outcome:
         result = self.resource.import_(id, ctx)
         if result.id is None:
             raise UsageError(f"nothing to import at {id!r}")
         values = {**result.state, **result.inputs}
-        return Outcome(self.to_terraform(values, values, result.id), tuple(result.warnings))
+        return Outcome(self.to_terraform(values, values, result.id), tuple(result.warnings),
+                       self.private(result.state))
 
     def upgrade(self, raw: Mapping[str, Any]) -> dict[str, Any]:
         """A state stored as JSON by any version of this provider, in today's shape: attributes no longer in the

@@ -12,7 +12,7 @@ from typing import Any, Iterable
 
 from .. import core
 from ..core.schema import Prop
-from .adapter import ID, computed, write_only
+from .adapter import ID, attributes, computed, write_only
 from .tfschema import id_description
 
 
@@ -48,7 +48,7 @@ def blocks() -> dict[str, str]:
     out = {}
     for resource in core.resources().values():
         s = resource.schema
-        out[s.terraform_type] = table(s.props, id_description(s))
+        out[s.terraform_type] = table(attributes(s), id_description(s))
     for function in core.functions().values():
         out[function.schema.terraform_type] = table(function.schema.args + function.schema.results)
     return out

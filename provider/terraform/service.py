@@ -205,40 +205,47 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
     @answers(pb.PlanResourceChange.Response, "PlanResourceChange")
     def PlanResourceChange(self, request, context):
         adapter = self.adapter(request.type_name)
-        prior, proposed = decode(request.prior_state.msgpack), decode(request.proposed_new_state.msgpack)
-        if proposed is None:  # a destroy
-            return pb.PlanResourceChange.Response(planned_state=pb.DynamicValue(msgpack=encode(None)))
+        prior = adapter.with_private(decode(request.prior_state.msgpack), request.prior_private)
+        proposed = decode(request.proposed_new_state.msgpack)
+        if proposed is None:  # a destroy: its apply gets the private state through planned_private
+            return pb.PlanResourceChange.Response(planned_state=pb.DynamicValue(msgpack=encode(None)),
+                                                  planned_private=request.prior_private)
         planned = adapter.plan(prior, decode(request.config.msgpack) or {})
         if planned.failures:
             return pb.PlanResourceChange.Response(diagnostics=diag.failures(planned.failures))
+        # Why it changes, where no attribute can say ("1 changed, 1 new: db/a.sql, ..."): terraform shows a
+        # provider's diagnostics, and of those only warnings and errors.
         return pb.PlanResourceChange.Response(
             planned_state=pb.DynamicValue(msgpack=encode(planned.state)), planned_private=request.prior_private,
-            requires_replace=[diag.path(name) for name in planned.replaces])
+            requires_replace=[diag.path(name) for name in planned.replaces], diagnostics=diag.warnings(planned.reasons))
 
-    # A failed update or delete keeps the prior state (terraform would take a null one for "gone"), so the object
-    # stays in state for the next apply to retry; a failed create has no prior state, and leaves nothing.
-    @answers(pb.ApplyResourceChange.Response, "ApplyResourceChange", keep=lambda r: {"new_state": r.prior_state})
+    # A failed update or delete keeps the prior state (terraform would take a null one for "gone") and its private
+    # state, so the object stays in state for the next apply to retry; a failed create has no prior state, and
+    # leaves nothing. The prior's private state comes as planned_private (the plan passes it on).
+    @answers(pb.ApplyResourceChange.Response, "ApplyResourceChange",
+             keep=lambda r: {"new_state": r.prior_state, "private": r.planned_private})
     def ApplyResourceChange(self, request, context):
         adapter = self.adapter(request.type_name)
-        prior, planned = decode(request.prior_state.msgpack), decode(request.planned_state.msgpack)
+        prior = adapter.with_private(decode(request.prior_state.msgpack), request.planned_private)
+        planned = decode(request.planned_state.msgpack)
         config = decode(request.config.msgpack) or {}
         address = _address(adapter, planned or prior)
         with self.calls.context(address) as ctx:
             outcome = adapter.apply(prior, planned, config, ctx)
         return pb.ApplyResourceChange.Response(new_state=pb.DynamicValue(msgpack=encode(outcome.state)),
-                                               private=request.planned_private,
-                                               diagnostics=diag.warnings(outcome.warnings))
+                                               private=outcome.private, diagnostics=diag.warnings(outcome.warnings))
 
-    @answers(pb.ReadResource.Response, "ReadResource", keep=lambda r: {"new_state": r.current_state})
+    @answers(pb.ReadResource.Response, "ReadResource",
+             keep=lambda r: {"new_state": r.current_state, "private": r.private})
     def ReadResource(self, request, context):
         adapter = self.adapter(request.type_name)
-        prior = decode(request.current_state.msgpack)
+        prior = adapter.with_private(decode(request.current_state.msgpack), request.private)
         if prior is None:
-            return pb.ReadResource.Response(new_state=request.current_state)
+            return pb.ReadResource.Response(new_state=request.current_state, private=request.private)
         with self.calls.context(_address(adapter, prior)) as ctx:
             outcome = adapter.read(prior, ctx)
         return pb.ReadResource.Response(new_state=pb.DynamicValue(msgpack=encode(outcome.state)),
-                                        private=request.private, diagnostics=diag.warnings(outcome.warnings))
+                                        private=outcome.private, diagnostics=diag.warnings(outcome.warnings))
 
     @answers(pb.ImportResourceState.Response, "ImportResourceState")
     def ImportResourceState(self, request, context):
@@ -246,7 +253,7 @@ class ProviderService(tfplugin6_pb2_grpc.ProviderServicer):
         with self.calls.context(f"{request.type_name} {request.id}") as ctx:
             outcome = adapter.import_(request.id, ctx)
         imported = pb.ImportResourceState.ImportedResource(
-            type_name=request.type_name, state=pb.DynamicValue(msgpack=encode(outcome.state)))
+            type_name=request.type_name, state=pb.DynamicValue(msgpack=encode(outcome.state)), private=outcome.private)
         return pb.ImportResourceState.Response(imported_resources=[imported],
                                                diagnostics=diag.warnings(outcome.warnings))
 

@@ -5,7 +5,7 @@ from __future__ import annotations
 from ..core.schema import FunctionSchema, Prop, ResourceSchema
 from ._proto import tfplugin6_pb2 as pb
 from . import provider_config
-from .adapter import ID, computed, write_only
+from .adapter import ID, attributes, computed, write_only
 from .values import cty_type
 
 SCHEMA_VERSION = 0  # bump with a step in ResourceAdapter.upgrade when a state's shape changes
@@ -25,9 +25,8 @@ def id_description(schema: ResourceSchema) -> str:
 
 def resource_schema(schema: ResourceSchema) -> pb.Schema:
     id_attr = pb.Schema.Attribute(name=ID, type=cty_type("string"), computed=True, description=id_description(schema))
-    attributes = [id_attr] + [_attribute(p) for p in schema.props]
     return pb.Schema(version=SCHEMA_VERSION, block=pb.Schema.Block(
-        attributes=attributes, description=schema.description))
+        attributes=[id_attr] + [_attribute(p) for p in attributes(schema)], description=schema.description))
 
 
 def data_source_schema(schema: FunctionSchema) -> pb.Schema:

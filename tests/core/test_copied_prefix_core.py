@@ -239,3 +239,19 @@ def test_a_new_destination_replaces_the_resource(prefixes, tmp_path):
     moved = {**news, "destination": f"file://{tmp_path}/elsewhere/"}
     diff = R.diff(state["destination"], state, R.check(moved, state).inputs)
     assert diff.replaces == ("destination",) and [c.property for c in diff.changes] == ["destination"]
+
+
+def test_import_adopts_what_is_in_step_and_the_next_update_copies_what_the_globs_select(prefixes, tmp_path):
+    src, dst, news = prefixes
+    tree(dst, {"a.txt": "a", "db/b.sql": "b", "user.txt": "never ours"})
+    with pytest.raises(ObjectCopyError, match=r"none of the 5 objects under .* has a copy under .*elsewhere/ "
+                                              r"\(a.txt, db/b.sql, db/c.sql, drafts/d.md, x.tmp\)"):
+        R.import_(f"file://{src}/,file://{tmp_path}/elsewhere/", Context())
+    imported = R.import_(f"file://{src}/,file://{dst}/", Context())
+    assert imported.warnings == (f"CopiedPrefix file://{dst}/: adopted 2 of the 5 objects under the source; 3 have "
+                                 "no copy here yet (db/c.sql, drafts/d.md, x.tmp): the next update copies those its "
+                                 "include and exclude select",)
+    assert (imported.state["object_count"], imported.state["written_count"]) == (2, 2)
+    state = up(news, imported.state).state                # the program's globs: db/c.sql only is copied
+    assert files_under(dst) == {"a.txt": "a", "db/b.sql": "b", "db/c.sql": "c", "user.txt": "never ours"}
+    assert state["last_sync"] == "1 copied, 2 unchanged" and up(news, state) is None

@@ -90,6 +90,10 @@ def test_sdks_generated_from_the_schema(sdk):
     for field in ("Etag pulumi.StringOutput", "Size pulumi.IntOutput", "SourceEtag pulumi.StringOutput",
                   "WrittenEtag pulumi.StringOutput", "LastModified pulumi.StringPtrOutput"):
         assert re.search(rf"\b{field} ", go), field
+    prefix = (sdk / "nodejs" / "copiedPrefix.ts").read_text()
+    for name in ("include", "exclude"):
+        assert f"{name}?: pulumi.Input<pulumi.Input<string>[] | undefined>;" in prefix
+    assert "readonly objectCount: pulumi.Output<number | undefined>;" in prefix and "readonly written:" not in prefix
     assert json.loads((sdk / "schema.json").read_text())["language"]["nodejs"]["packageName"] == "@objectcopy/pulumi"
 
 
@@ -153,3 +157,29 @@ def test_a_destination_edited_by_hand_reads_as_etag_live_to_written(tmp_path):
     moved, _ = plugin.check(urn, program, olds=after)
     d = plugin.diff(urn, id_, restored, moved, old_inputs=after)
     assert d.detailedDiff["sourceEtag"].inputDiff and after["sourceEtag"] != moved["sourceEtag"]
+
+
+def test_copied_prefix_keeps_its_record_under_an_internal_key(tmp_path):
+    """The record of what a CopiedPrefix wrote is state the engine never displays (`__written`) and no SDK offers;
+    state the dynamic provider wrote (`written`) is read, and comes back under the internal key, with no change."""
+    from pulumi.runtime.proto import provider_pb2
+    plugin = Plugin(core.resources(), core.functions())
+    token = "objectcopy:index:CopiedPrefix"
+    schema = json.loads(plugin.call("GetSchema", provider_pb2.GetSchemaRequest(version=0)).schema)
+    assert not {"written", "__written"} & set(schema["resources"][token]["properties"])
+    urn = plugin.urn("assets", token)
+    (tmp_path / "golden").mkdir()
+    (tmp_path / "golden" / "a.txt").write_text("a")
+    inputs, failures = plugin.check(urn, {"source": f"file://{tmp_path}/golden/",
+                                          "destination": f"file://{tmp_path}/env/"})
+    assert failures == []
+    _, planned = plugin.create(urn, inputs, preview=True)
+    id_, state = plugin.create(urn, inputs)
+    assert state["__written"].startswith("ocr1:") and "written" not in state and "written" not in planned
+
+    props = core.resource("CopiedPrefix").schema.props
+    dynamic = {p.name: state[key] for p in props if (key := f"__{p.camel}" if p.internal else p.camel) in state}
+    assert dynamic["written"] == state["__written"]
+    assert plugin.diff(urn, id_, dynamic, inputs).changes == provider_pb2.DiffResponse.DIFF_NONE
+    _, refreshed, _ = plugin.read(urn, id_, dynamic, dynamic)
+    assert refreshed["__written"] == state["__written"] and "written" not in refreshed
