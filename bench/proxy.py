@@ -128,7 +128,7 @@ class StreamingCountingProxy(CountingProxy):
 
     def stats(self) -> dict:
         counts: dict[str, int] = {}
-        for m, p, _ in self.requests:
+        for m, _, _ in self.requests:
             counts[m] = counts.get(m, 0) + 1
         listings = sum(1 for m, p, _ in self.requests if m == "GET" and ("list-type=" in p or "prefix=" in p))
         return {"requests": len(self.requests), "by_method": counts, "listings": listings,

@@ -14,7 +14,6 @@ CLI) against `rclone copy/sync`, `s5cmd sync` and `aws s3 sync`, all at their de
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import threading

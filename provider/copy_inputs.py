@@ -1,5 +1,5 @@
-"""A copy's inputs as `objectcopy cp` gives them: CopiedObject's own (its schema and rules, core/copied_object_schema.py)
-plus the command's three extra conditions. Pure: no I/O here, and no Pulumi.
+"""A copy's inputs as `objectcopy cp` gives them: CopiedObject's own (its schema and rules,
+core/copied_object_schema.py) plus the command's three extra conditions. Pure: no I/O here, and no Pulumi.
 
 `check_inputs` applies the one set of rules for a copy's inputs with the command's flag names, so that the command
 and the resource refuse the same values with the same words."""

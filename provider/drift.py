@@ -112,7 +112,7 @@ def checked_state(text: str, where: str) -> dict:
     return state
 
 
-# --- the resources: each checked by its own core read, check and diff (core/drift.py) -----------------------------------
+# --- the resources: each checked by its own core read, check and diff (core/drift.py) ---------------------------------
 # Type tokens: the dynamic resources' and the provider plugin's (whose outputs are camelCase).
 DYNAMIC_PREFIX, PLUGIN_PREFIX = TYPE_PREFIX, "objectcopy:index:"
 

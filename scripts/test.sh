@@ -19,7 +19,7 @@ declare -A LANE_DIRS=(
 )
 # lane -> budget in seconds on a new 2-core machine (the run's own time is printed at the end of each lane).
 declare -A LANE_BUDGET=([fast]=600 [lint]=300 [stores]=1200 [lifecycle]=1200 [terraform]=1200 [plugin]=1200 [prefix]=900)
-ORDER=(fast stores lifecycle plugin prefix terraform)
+ORDER=(fast lint stores lifecycle plugin prefix terraform)
 
 lanes=() pytest_args=()
 for arg in "$@"; do  # a lane's name is a lane; anything else is pytest's (`-p no:cacheprovider`, `-k expr`)

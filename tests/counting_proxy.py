@@ -1,6 +1,7 @@
-"""A pass-through HTTP proxy on loopback (also usable as HTTP_PROXY: absolute-URI requests are forwarded as is) that records every request, put in front of a real server to assert
-what a client sent (e.g. that a no-op `pulumi up` made no copy request). The Host header is forwarded as the
-client sent it, so SigV4 signatures still verify upstream."""
+"""A pass-through HTTP proxy on loopback (also usable as HTTP_PROXY: absolute-URI requests are forwarded as is)
+that records every request, put in front of a real server to assert what a client sent (e.g. that a no-op
+`pulumi up` made no copy request). The Host header is forwarded as the client sent it,
+so SigV4 signatures still verify upstream."""
 from __future__ import annotations
 
 import http.server

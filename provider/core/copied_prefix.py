@@ -131,7 +131,8 @@ class CopiedPrefix:
         # The id cannot carry include/exclude, so what the configuration leaves out may be missing here: what is in
         # step is adopted, and the state says the source held only that, so the next update copies the rest.
         record = planning.next_record({}, plan, src, dst, {}, set())
-        inputs, warnings = checked.inputs, ()
+        inputs = checked.inputs
+        warnings: tuple[str, ...] = ()
         if plan.copy:
             missing = sorted(plan.copy_keys)
             inputs = {**inputs, **_planned({rel: src[rel] for rel in plan.adopt})}

@@ -16,6 +16,7 @@ from ..errors import NotFound, ObjectCopyError, PreconditionFailed, UsageError
 from ..etags import same_etag
 from ..services import epm
 from ..services.buckets import parse_bucket_url
+from ..services.names import exported_object_name
 from ..stores.base import ObjectInfo
 from ..urls import ObjectURL, parse
 from .api import (
@@ -104,7 +105,7 @@ class EpmObjectStoreExport(EpmTransfer):
             if entry is None:
                 raise UsageError(_unlisted(file_path, [str(f.get("name")) for f in listing], inputs))
             obj = bucket.oci(inputs.get("object_profile"),
-                             bucket.object or epm.exported_object_name(file_path, entry.get("type")))
+                             bucket.object or exported_object_name(file_path, entry.get("type")))
             before = _head(obj)  # also proves the object's profile resolves before anything starts
             job = client.copy_to_object_store(file_path=file_path, url=url, **self.credentials(inputs))
             self.follow(client, job, f"copy {file_path!r} to {url}", ctx, file_hint=True, again=f"it rewrites {obj}")

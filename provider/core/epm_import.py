@@ -16,6 +16,7 @@ from ..errors import (
     UsageError,
 )
 from ..services import epm
+from ..services.names import copy_from_file_name
 from ..stores.base import ObjectInfo
 from ..urls import ObjectURL
 from .api import (
@@ -101,7 +102,7 @@ class EpmObjectStoreImport(EpmTransfer):
         try:
             bucket = bucket_url(inputs, swift=True)
             obj, name = bucket.oci(inputs.get("object_profile")), inputs["file_name"]
-            sent = epm.copy_from_file_name(name, bucket.object)
+            sent = copy_from_file_name(name, bucket.object)
             source = _source(obj, inputs) if inputs.get("track_source") else None
             job = client.copy_from_object_store(url=url, file_name=sent, **self.credentials(inputs))
             self.follow(client, job, f"copy {url} into the environment as {sent!r}", ctx,

@@ -8,9 +8,10 @@ from __future__ import annotations
 
 import asyncio
 import json
-from contextvars import ContextVar
 import threading
 from concurrent.futures import ThreadPoolExecutor
+from contextvars import ContextVar
+from types import MappingProxyType
 from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 import pulumi.provider.experimental.provider as p
@@ -27,7 +28,7 @@ from .values import Names, from_core, to_core
 
 T = TypeVar("T")
 # The old inputs of the Diff call in progress (its task's): the SDK's DiffRequest does not carry them (server.py).
-OLD_INPUTS: ContextVar[Mapping[str, PropertyValue]] = ContextVar("old_inputs", default={})
+OLD_INPUTS: ContextVar[Mapping[str, PropertyValue]] = ContextVar("old_inputs", default=MappingProxyType({}))
 Registry = tuple[Mapping[str, Resource], Mapping[str, Function]]
 # Enough threads for the engine's parallel calls (4 x cores by default); requests in flight are capped by http.py.
 WORKERS = 32

@@ -148,8 +148,9 @@ class WriteOptions:
                     for name, asked in wanted.items() if asked and not have[name]]
         sse = self.server_side_encryption
         if sse and caps.sse and sse not in caps.sse_algorithms:
+            offered = ", ".join(sorted(caps.sse_algorithms))
             problems.append(("server_side_encryption", f"{sse} not offered by this destination's store (it offers "
-                                                       f"{', '.join(sorted(caps.sse_algorithms))}); choose one of those"))
+                                                       f"{offered}); choose one of those"))
         return problems
 
 

@@ -110,7 +110,8 @@ class S3Store(S3Family):
         except ImportError:
             raise ConfigError(f"no AWS credentials found; {hint} "
                               "(for SSO or roles: pip install 'pulumi-objectcopy[aws]')") from None
-        session = botocore.session.Session(profile=self.profile.get("aws_profile") or os.environ.get("AWS_PROFILE") or None)
+        aws_profile = self.profile.get("aws_profile") or os.environ.get("AWS_PROFILE") or None
+        session = botocore.session.Session(profile=aws_profile)
         try:
             creds = session.get_credentials()
         except Exception as e:  # botocore raises many types for a broken profile

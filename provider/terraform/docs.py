@@ -61,8 +61,8 @@ def marker(name: str) -> tuple[str, str]:
 def rewrite(text: str) -> str:
     for name, block in blocks().items():
         start, end = marker(name)
-        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _: f"{start}\n{block}\n{end}", text,
-                      flags=re.S)
+        replacement = f"{start}\n{block}\n{end}"
+        text = re.sub(re.escape(start) + r".*?" + re.escape(end), lambda _, r=replacement: r, text, flags=re.S)
     return text
 
 

@@ -1,6 +1,6 @@
 """`objectcopy terraform install --mirror DIR`: the provider as an unpacked filesystem mirror for
-registry.terraform.io/objectcopy/objectcopy (and registry.opentofu.org/objectcopy/objectcopy), the layout both `terraform init -plugin-dir DIR` and a CLI config's
-`provider_installation { filesystem_mirror { path = DIR } }` read.
+registry.terraform.io/objectcopy/objectcopy (and registry.opentofu.org/objectcopy/objectcopy), the layout both
+`terraform init -plugin-dir DIR` and a CLI config's `provider_installation { filesystem_mirror { path = DIR } }` read.
 
 What terraform runs is a small launcher: it holds no path of the machine it was written on (the lock file's h1:
 hash covers it, so a lock file made here holds on a colleague's machine and in CI), and finds Python through

@@ -11,8 +11,8 @@ from enum import Enum
 from typing import Literal
 
 from ..errors import BadRequest, PreconditionFailed, UsageError
-from ..stores.base import (Capabilities, Limits, MiB, ObjectInfo, Part, Settings, SourceConditions, WriteOptions,
-                           same_etag)
+from ..stores.base import Capabilities, ObjectInfo, Part, Settings, SourceConditions, WriteOptions, same_etag
+from ..stores.store_type import Limits, MiB
 from ..urls import ObjectURL
 
 # A streamed copy (through this process) goes multipart above this size, in parts of at most STREAM_MAX_PART, so a

@@ -19,8 +19,8 @@ from ..lifecycle.harness import Engine, Resource
 pytestmark = pytest.mark.servers
 
 # v0.1.0's pickle of its EpmObjectStoreImportProvider: pulumi_objectcopy.resources.epm_transfer, by reference.
-V010_IMPORT_PROVIDER = ("gASVUAAAAAAAAACMKHB1bHVtaV9vYmplY3Rjb3B5LnJlc291cmNlcy5lcG1fdHJhbnNmZXKUjBxFcG1PYmplY3RTdG9yZUlt"
-                        "cG9ydFByb3ZpZGVylJOUKYGULg==")
+V010_IMPORT_PROVIDER = ("gASVUAAAAAAAAACMKHB1bHVtaV9vYmplY3Rjb3B5LnJlc291cmNlcy5lcG1fdHJhbnNm"
+                        "ZXKUjBxFcG1PYmplY3RTdG9yZUltcG9ydFByb3ZpZGVylJOUKYGULg==")
 OBJECT, FILE = "epm/seed data.csv", "seed data.csv"
 EPM_USER, EPM_PASSWORD = "epm-admin", "epm-pass-3b8c"
 

@@ -98,7 +98,8 @@ def test_source_changed_under_a_multipart_copy_leaves_nothing(backends, faulty, 
 
     faulty[scheme].intercept = overwrite_source_before_part_2
     src_url = f"{scheme}://faulty-{scheme}@{src.bucket}/{key_prefix}big"
-    dst_url = f"{scheme}://faulty-{scheme}@{src.bucket}/{key_prefix}copy" if src is dst else dst.url(key_prefix + "copy")
+    dst_url = (f"{scheme}://faulty-{scheme}@{src.bucket}/{key_prefix}copy" if src is dst
+               else dst.url(key_prefix + "copy"))
     with pytest.raises(PreconditionFailed):
         transfer.copy_object(parse(src_url), parse(dst_url), config=SMALL)
     assert changed and not dst.exists(key_prefix + "copy")

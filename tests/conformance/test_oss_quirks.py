@@ -89,7 +89,7 @@ def test_an_unversioned_bucket_is_guarded_by_the_header_alone(backends, emulator
     assert ("GET", "", "versioning=") in asked and ("HEAD", "dst", "") not in asked
     assert emu.last("PUT").headers.get("x-oss-forbid-overwrite") == "true"
     client.put_bucket_versioning(oss2.models.BucketVersioningConfig("Enabled"))
-    for attempt in (1, 2):
+    for _attempt in (1, 2):
         with pytest.raises(PreconditionFailed):
             transfer.copy_object(src, dst, options=WriteOptions(overwrite=False))
     emu.requests.clear()

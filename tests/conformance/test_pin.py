@@ -50,7 +50,8 @@ def careless(backends):
 
 def _part_2(method: str, path: str, headers: dict) -> bool:
     return (method == "PUT" and "partNumber=2&" in path) or \
-        (method == "GET" and any(k.lower() == "range" and v.startswith(f"bytes={5 * MiB}-") for k, v in headers.items()))
+        (method == "GET" and any(k.lower() == "range" and v.startswith(f"bytes={5 * MiB}-")
+                                 for k, v in headers.items()))
 
 
 @pytest.mark.parametrize("dst_name", ["minio", "local"], ids=["server-side-multipart", "streamed-multipart"])

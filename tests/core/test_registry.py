@@ -28,7 +28,8 @@ def test_reading_and_applying_every_schema_imports_no_io():
             "urls = [stores.store_type(s).url.example for s in stores.STORE_MODULES]\n"
             "for schema in core.resource_schemas().values():\n"
             "    for url in urls:\n"
-            "        schema.validate(schema.with_defaults({p.name: url for p in schema.inputs if p.type == 'string' and not p.secret}))\n"
+            "        given = {p.name: url for p in schema.inputs if p.type == 'string' and not p.secret}\n"
+            "        schema.validate(schema.with_defaults(given))\n"
             "for schema in core.function_schemas().values():\n"
             "    schema.validate({p.name: urls[0] for p in schema.args})\n"
             f"print(sorted(m for m in sys.modules if any(m == h or m.startswith(h + '.') for h in {HEAVY!r})))")

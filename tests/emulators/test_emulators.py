@@ -139,7 +139,8 @@ def test_cos_multipart_part_copy_complete_abort(cos):
                                                         MultipartUpload={"Part": wrong}))
     assert (err.get_status_code(), err.get_error_code()) == (400, "InvalidPart")
     done = c.complete_multipart_upload(Bucket=CB, Key="joined", UploadId=upload, MultipartUpload={"Part": parts})
-    assert done["ETag"] == f'"{multipart_etag(md5_hex(p) for p in (source[:mib], source[mib:2 * mib], source[2 * mib:]))}"'
+    pieces = (source[:mib], source[mib:2 * mib], source[2 * mib:])
+    assert done["ETag"] == f'"{multipart_etag(md5_hex(p) for p in pieces)}"'
     assert cos.store.get(CB, "joined").data == source
     # Parts below 1 MB are refused at Complete unless last; Abort answers 204 and forgets the upload.
     upload = c.create_multipart_upload(Bucket=CB, Key="small")["UploadId"]
@@ -192,7 +193,8 @@ def test_cos_signature_checks(cos):
     # A temporary key is valid only with its token (the SDK signs x-cos-security-token as an x-cos-* header).
     assert cos_client(cos, COS_TMP_AK, COS_TMP_SK, COS_TOKEN).get_object(Bucket=CB, Key="k")["ETag"]
     for token in (None, "other-token"):
-        err = cos_error(lambda: cos_client(cos, COS_TMP_AK, COS_TMP_SK, token).get_object(Bucket=CB, Key="k"))
+        client = cos_client(cos, COS_TMP_AK, COS_TMP_SK, token)
+        err = cos_error(lambda: client.get_object(Bucket=CB, Key="k"))  # noqa: B023 - called at once
         assert (err.get_status_code(), err.get_error_code()) == (403, "InvalidAccessKeyId")
     host = f"{CB}.cos.ap-guangzhou.myqcloud.com"
     expired = c.get_auth(Method="GET", Bucket=CB, Key="k", Expired=-3600, Headers={"Host": host})

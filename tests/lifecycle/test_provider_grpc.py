@@ -46,7 +46,8 @@ def counted(minio, key: str) -> str:
 
 def test_create_then_second_up_is_a_no_op_with_one_head(engine, proxy, minio, key_prefix):
     minio.put(key_prefix + "golden.db", b"golden v1", meta={"tier": "gold"})
-    program = {"source": counted(minio, key_prefix + "golden.db"), "destination": counted(minio, key_prefix + "seed.db")}
+    program = {"source": counted(minio, key_prefix + "golden.db"),
+               "destination": counted(minio, key_prefix + "seed.db")}
     step, res = engine.up(None, program)
     assert step == "create"
     assert minio.get(key_prefix + "seed.db") == b"golden v1"

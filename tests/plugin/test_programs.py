@@ -184,7 +184,8 @@ def test_destroy_warning_is_the_resources_and_a_wrong_import_is_refused(pulumi_b
     backend.put(f"{key_prefix}seed.db", b"edited by hand, not ours any more")
     destroy = project.run("destroy", "--yes").stdout
     assert backend.get(f"{key_prefix}seed.db") == b"edited by hand, not ours any more"
-    assert re.search(rf"{re.escape(TOKEN)} \(seed\):\n\s+warning: CopiedObject: .*{key_prefix}seed.db", destroy), destroy
+    warned = rf"{re.escape(TOKEN)} \(seed\):\n\s+warning: CopiedObject: .*{key_prefix}seed.db"
+    assert re.search(warned, destroy), destroy
 
 
 def test_a_secret_input_stays_secret_in_state_and_output(pulumi_bin, tmp_path, backends, key_prefix):

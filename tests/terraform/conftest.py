@@ -51,7 +51,8 @@ class Client:
 
     def validate(self, config: dict, capabilities: pb.ClientCapabilities | None = None):
         return self.stub.ValidateResourceConfig(pb.ValidateResourceConfig.Request(
-            type_name=self.type_name, config=dv(config), client_capabilities=capabilities or self.capabilities)).diagnostics
+            type_name=self.type_name, config=dv(config),
+            client_capabilities=capabilities or self.capabilities)).diagnostics
 
     def plan(self, prior: dict | None, config: dict | None, proposed: dict | None = None):
         proposed = proposed if proposed is not None or config is None else _proposed(prior, config)

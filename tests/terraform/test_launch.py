@@ -83,7 +83,8 @@ def test_serves_the_core_schema_over_tls_and_never_imports_pulumi(launched):
 # (the stores' declarations, *_type, are what a URL's check reads).
 HEAVY = ("requests", "urllib3", "cryptography", "pulumi", "pulumi_objectcopy.http", "pulumi_objectcopy.transfer",
          "pulumi_objectcopy.services.epm", "pulumi_objectcopy.services.analytics",
-         *(f"pulumi_objectcopy.stores.{m}" for m in ("s3", "s3family", "swift", "cos", "oss", "oci", "local", "common")))
+         *(f"pulumi_objectcopy.stores.{m}"
+           for m in ("s3", "s3family", "swift", "cos", "oss", "oci", "local", "common")))
 
 
 def _heavy(modules) -> list[str]:

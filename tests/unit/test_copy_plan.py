@@ -101,7 +101,7 @@ def test_the_plan(src_store, dst_store, size, options, config, expected):
 def test_a_swift_manifest_copy_is_planned_only_for_an_slo_in_the_same_account():
     manifest = TransferConfig(manifest_copy=True)
     assert plan("swift", "swift", 10 * GiB, config=manifest, composite="slo").method == "server-side-manifest"
-    for why, kwargs in [("a plain object", {}), ("another store", {"same": False, "composite": "slo"})]:
+    for _why, kwargs in [("a plain object", {}), ("another store", {"same": False, "composite": "slo"})]:
         with pytest.raises(UsageError, match="manifest copy needs a Swift static large object"):
             plan("swift", "swift", 1, config=manifest, **kwargs)
     with pytest.raises(UsageError):

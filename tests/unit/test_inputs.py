@@ -97,7 +97,8 @@ def test_dates_that_have_no_utc_time_are_refused_not_a_crash():
 
 def test_sm4_is_an_encryption_oss_offers_and_the_others_refuse():
     assert failures(server_side_encryption="SM4") == {}
-    assert "needs server_side_encryption aws:kms" in failures(server_side_encryption="SM4", kms_key_id="k")["kms_key_id"]
+    with_key = failures(server_side_encryption="SM4", kms_key_id="k")
+    assert "needs server_side_encryption aws:kms" in with_key["kms_key_id"]
     options = CopiedObjectArgs.from_props({**OK, "server_side_encryption": "SM4"}).write_options()
     assert options.unsupported(OSS_CAPABILITIES) == []
     [(prop, reason)] = options.unsupported(PROVIDERS["aws"])

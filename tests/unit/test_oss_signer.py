@@ -55,7 +55,7 @@ except ImportError:
 
 try:
     import alibabacloud_oss_v2 as oss_v2
-    import alibabacloud_oss_v2.operations
+    import alibabacloud_oss_v2.operations  # noqa: F401 - registers the operations the signer test calls
     from alibabacloud_oss_v2 import serde_utils
     from alibabacloud_oss_v2.credentials import StaticCredentialsProvider
     from alibabacloud_oss_v2.signer import SignerV1, SignerV4

@@ -37,7 +37,8 @@ def test_a_cos_profile_cannot_carry_swift_fields_and_the_refusal_lists_what_cos_
     profiles_path.write_text('[profiles.golden]\nscheme = "cos"\nregion = "ap-guangzhou"\n'
                              'auth_url = "https://swift.example.com/auth/v1.0"\n')
     message = refusal(profiles_path, "cos://golden@bucket-1250000000/key")
-    prefix = f"profiles file {profiles_path}: profile 'golden': auth_url: is not a field of cos:// profiles, which take "
+    prefix = (f"profiles file {profiles_path}: profile 'golden': auth_url: is not a field of cos:// profiles, "
+              "which take ")
     assert message.startswith(prefix)
     assert message[len(prefix):].split(", ") == sorted(store_type("cos").fields)
     assert "secret_id_env" in message and "service_domain" in message
@@ -96,7 +97,8 @@ def test_profile_problems_checks_one_profiles_settings_for_a_scheme():
     assert profiles.check_profile({"part_size": "8MiB"}, "swift", name="p", where="here") == {"part_size": 8 * MiB}
     with pytest.raises(ConfigError, match=r"^here: profile 'p': password: would hold a secret in plain text"):
         profiles.check_profile({"password": "hunter2"}, "swift", name="p", where="here")
-    assert profiles.profile_fields("cos")["single_copy_limit"] == "size" and "auth_url" not in profiles.profile_fields("cos")
+    cos_fields = profiles.profile_fields("cos")
+    assert cos_fields["single_copy_limit"] == "size" and "auth_url" not in cos_fields
     # every store's, as the Terraform provider's `profiles` block reads them
     assert {"auth_url", "secret_id_env", "copy_timeout"} <= profiles.KNOWN_FIELDS
     assert profiles.PLAINTEXT_SECRETS["password"] == "password_env"
