@@ -15,11 +15,10 @@ declare -A LANE_DIRS=(
   [lifecycle]="tests/lifecycle tests/compat"
   [terraform]="tests/terraform"
   [plugin]="tests/plugin"
-  [prefix]="tests/prefix"
 )
 # lane -> budget in seconds on a new 2-core machine (the run's own time is printed at the end of each lane).
-declare -A LANE_BUDGET=([fast]=600 [lint]=300 [stores]=1200 [lifecycle]=1200 [terraform]=1200 [plugin]=1200 [prefix]=900)
-ORDER=(fast lint stores lifecycle plugin prefix terraform)
+declare -A LANE_BUDGET=([fast]=600 [lint]=300 [stores]=1200 [lifecycle]=1200 [terraform]=1200 [plugin]=1200)
+ORDER=(fast lint stores lifecycle plugin terraform)
 
 lanes=() pytest_args=()
 for arg in "$@"; do  # a lane's name is a lane; anything else is pytest's (`-p no:cacheprovider`, `-k expr`)
@@ -49,7 +48,7 @@ fi
 # What a lane needs beyond the venv and the servers, made sure of (or waited for) before its budget starts.
 needs() {
   case "$1" in
-    lifecycle|plugin|prefix) bash scripts/pulumi-cli.sh >/dev/null ;;
+    lifecycle|plugin) bash scripts/pulumi-cli.sh >/dev/null ;;
     terraform) bash scripts/terraform.sh install ;;
   esac
 }
