@@ -226,7 +226,8 @@ def build_parser() -> argparse.ArgumentParser:
     common.add_argument("--verbose", "-v", action="store_true", default=argparse.SUPPRESS,
                         help="show each request, secrets redacted")
     parser = _Parser(prog="objectcopy", parents=[common],
-                                     description="Copy objects between S3, Swift and local files.")
+                     description="Copy and sync objects between S3 and S3-compatibles, Tencent COS, Alibaba OSS, "
+                                 "OpenStack Swift, Oracle OCI Object Storage and local files; check a stack for drift.")
     parser.add_argument("--version", action="version", version=f"objectcopy {__version__}")
     sub = parser.add_subparsers(dest="command", required=True)
 
