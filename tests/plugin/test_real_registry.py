@@ -76,8 +76,8 @@ def test_outputs_set_by_every_apply_are_required_in_the_schema():
 
 
 def test_sdks_generated_from_the_schema(sdk):
-    """scripts/gen-sdk.sh ran: the TypeScript SDK was compiled and packed, the Go SDK compiled; an output every
-    apply sets is typed as present, one that may be absent as optional."""
+    """scripts/gen-sdk.sh ran: the TypeScript SDK was compiled and packed, the Go SDK compiled, the C# SDK generated;
+    an output every apply sets is typed as present, one that may be absent as optional."""
     [tarball] = sdk.glob("objectcopy-pulumi-*.tgz")
     assert (sdk / "nodejs" / "bin" / "copiedObject.js").exists() and tarball.stat().st_size > 0
     ts = (sdk / "nodejs" / "copiedObject.ts").read_text()
@@ -95,6 +95,16 @@ def test_sdks_generated_from_the_schema(sdk):
         assert f"{name}?: pulumi.Input<pulumi.Input<string>[] | undefined>;" in prefix
     assert "readonly objectCount: pulumi.Output<number | undefined>;" in prefix and "readonly written:" not in prefix
     assert json.loads((sdk / "schema.json").read_text())["language"]["nodejs"]["packageName"] == "@objectcopy/pulumi"
+    # C#: generated (no .NET SDK here to compile it), with the same types and the resource's token
+    cs = (sdk / "dotnet" / "CopiedObject.cs").read_text()
+    for field in ("Output<string> Etag", "Output<int> Size", "Output<string> SourceEtag", "Output<string> WrittenEtag",
+                  "Output<string?> LastModified", "Input<string> Source"):
+        assert re.search(rf"public {re.escape(field)}\b", cs), field
+    assert 'base("objectcopy:index:CopiedObject", name' in cs and "namespace ObjectCopy.Objectcopy" in cs
+    cs_prefix = (sdk / "dotnet" / "CopiedPrefix.cs").read_text()
+    assert "public InputList<string> Include" in cs_prefix and " Written " not in cs_prefix
+    project = (sdk / "dotnet" / "ObjectCopy.Objectcopy.csproj").read_text()
+    assert '<PackageReference Include="Pulumi" Version="3.*" />' in project
 
 
 def test_copied_object_in_process_on_local_files(tmp_path):
