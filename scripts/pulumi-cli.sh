@@ -27,6 +27,8 @@
 #                           from @pulumi/pulumi@3.259.0 installed from npm into ../nodejs-host
 #   pulumi-sdkgen           scripts/sdkgen: Pulumi's own code generator (pkg/codegen v3.259.0) for the
 #                           nodejs and go SDKs, since `pulumi package gen-sdk` needs the hosts' generators
+#   pulumi-sdkgen-dotnet    scripts/sdkgen-dotnet: the C# generator of pkg/codegen v3.163.0 (it has since moved
+#                           into the .NET host's module, which the proxy refuses)
 #
 # Environment for an offline `pulumi up` (local file backend, dynamic providers only):
 #   PATH=<bin dir printed by this script>:$PATH
@@ -56,6 +58,7 @@ SCRIPT_DIR=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 LANGHOST_SRC="$SCRIPT_DIR/pulumi-language-python"
 NODEHOST_SRC="$SCRIPT_DIR/pulumi-language-nodejs"
 SDKGEN_SRC="$SCRIPT_DIR/sdkgen"
+SDKGEN_DOTNET_SRC="$SCRIPT_DIR/sdkgen-dotnet"
 YAML_MOD=github.com/pulumi/pulumi-yaml/cmd/pulumi-language-yaml
 YAML_VERSION=v1.25.0
 CACHE_ROOT="${OBJECTCOPY_CACHE:-$HOME/.cache/objectcopy}"
@@ -85,15 +88,20 @@ install_langhost() { # install_langhost <dir>: atomic replace so a running `pulu
     mv -f "$1/.pulumi-language-python.tmp" "$1/pulumi-language-python"
 }
 
-# The extras beside the CLI (header): each current, or rebuilt/re-copied.
-sdkgen_stamp() { cat "$SDKGEN_SRC"/main.go "$SDKGEN_SRC"/go.mod "$SDKGEN_SRC"/go.sum | sha256sum | cut -c1-16; }
+# The extras beside the CLI (header): each current, or rebuilt/re-copied. A code generator's build is current
+# while its sources are unchanged (generator_stamp <source dir>).
+generator_stamp() { cat "$1"/main.go "$1"/go.mod "$1"/go.sum | sha256sum | cut -c1-16; }
+generator_current() { # generator_current <bin dir> <name> <source dir>
+    [ -x "$1/$2" ] && [ "$(cat "$1/.$2-stamp" 2>/dev/null)" = "$(generator_stamp "$3")" ]
+}
 nodehost_modules_ok() {
     grep -q "\"version\": \"${PULUMI_VERSION#v}\"" "$PREFIX/nodejs-host/node_modules/@pulumi/pulumi/package.json" 2>/dev/null
 }
 extras_current() {
     local d=$1
     [ -x "$d/pulumi-language-yaml" ] && cmp -s "$NODEHOST_SRC" "$d/pulumi-language-nodejs" && nodehost_modules_ok &&
-        [ -x "$d/pulumi-sdkgen" ] && [ "$(cat "$d/.sdkgen-stamp" 2>/dev/null)" = "$(sdkgen_stamp)" ]
+        generator_current "$d" pulumi-sdkgen "$SDKGEN_SRC" &&
+        generator_current "$d" pulumi-sdkgen-dotnet "$SDKGEN_DOTNET_SRC"
 }
 use_go() {
     if ! command -v go >/dev/null 2>&1; then
@@ -101,6 +109,16 @@ use_go() {
         export PATH="/usr/local/go/bin:$PATH"
     fi
     case " ${GOFLAGS:-} " in *" -modcacherw "*) ;; *) export GOFLAGS="${GOFLAGS:+$GOFLAGS }-modcacherw -buildvcs=false" ;; esac
+}
+build_generator() { # build_generator <bin dir> <name> <source dir>: go build, unless current
+    local d=$1 name=$2 src=$3 t
+    generator_current "$d" "$name" "$src" && return 0
+    use_go
+    t=$(date +%s)
+    (cd "$src" && go build -trimpath -ldflags "-s -w" -o "$d/.$name.tmp" .) || die "building $src failed"
+    mv -f "$d/.$name.tmp" "$d/$name"
+    generator_stamp "$src" >"$d/.$name-stamp"
+    log "built $name in $(( $(date +%s) - t ))s"
 }
 install_extras() { # install_extras <bin dir>
     local d=$1 t
@@ -127,15 +145,8 @@ install_extras() { # install_extras <bin dir>
         install -m 0755 "$NODEHOST_SRC" "$d/.pulumi-language-nodejs.tmp"
         mv -f "$d/.pulumi-language-nodejs.tmp" "$d/pulumi-language-nodejs"
     fi
-    if [ ! -x "$d/pulumi-sdkgen" ] || [ "$(cat "$d/.sdkgen-stamp" 2>/dev/null)" != "$(sdkgen_stamp)" ]; then
-        use_go
-        t=$(date +%s)
-        (cd "$SDKGEN_SRC" && go build -trimpath -ldflags "-s -w" -o "$d/.pulumi-sdkgen.tmp" .) ||
-            die "building scripts/sdkgen failed"
-        mv -f "$d/.pulumi-sdkgen.tmp" "$d/pulumi-sdkgen"
-        sdkgen_stamp >"$d/.sdkgen-stamp"
-        log "built pulumi-sdkgen in $(( $(date +%s) - t ))s"
-    fi
+    build_generator "$d" pulumi-sdkgen "$SDKGEN_SRC"
+    build_generator "$d" pulumi-sdkgen-dotnet "$SDKGEN_DOTNET_SRC"
 }
 
 case "${1:-install}" in
