@@ -13,6 +13,7 @@ oss_server.py for how), so these servers check signers as well as copy logic.
 """
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Mapping
 
 from .base import Emulator, Fault, RecordedRequest
@@ -44,6 +45,22 @@ def start_oac(tokens: set[str], storage=None, namespace: str | None = None):  # 
     `namespace` the one a snapshot without bucketOciNamespace uses."""
     from .oac_server import DEFAULT_NAMESPACE, start_oac as _start
     return _start(tokens, storage, namespace or DEFAULT_NAMESPACE)
+
+
+@contextlib.contextmanager
+def oac_with_golden_bar(oci_emulator, bucket: str, bar: str, password: str, token: str):
+    """An Analytics emulator (accepting `token`) whose BARs live in `oci_emulator`'s buckets, with `bucket` made and a
+    golden BAR (`password`) at `bar` in it; the bucket's name is `emulator.bucket`. Jobs finish in two polls."""
+    from .oac_server import bar_bytes
+    oci_emulator.create_bucket(bucket)
+    oci_emulator.put_object(bucket, bar, bar_bytes(password, "golden"))
+    emu = start_oac({token}, storage=oci_emulator.objects(), namespace=oci_emulator.namespace)
+    emu.polls_to_finish = 2
+    emu.bucket = bucket
+    try:
+        yield emu
+    finally:
+        emu.stop()
 
 
 def start_epm(users: Mapping[str, str], tokens: set[str] | None = None, storage=None):

@@ -23,16 +23,9 @@ TOKEN = "oac-token-plugin-8d2e"
 
 @pytest.fixture
 def oac(oci_emulator):
-    from tests.emulators import start_oac
-    from tests.emulators.oac_server import bar_bytes
-    bucket = f"plugin-oac-{uuid.uuid4().hex[:8]}"
-    oci_emulator.create_bucket(bucket)
-    oci_emulator.put_object(bucket, BAR, bar_bytes(PASSWORD, "golden"))
-    emu = start_oac({TOKEN}, storage=oci_emulator.objects(), namespace=oci_emulator.namespace)
-    emu.polls_to_finish = 2
-    emu.bucket = bucket
-    yield emu
-    emu.stop()
+    from tests.emulators import oac_with_golden_bar
+    with oac_with_golden_bar(oci_emulator, f"plugin-oac-{uuid.uuid4().hex[:8]}", BAR, PASSWORD, TOKEN) as emu:
+        yield emu
 
 
 def _import(project: Project, token: str, name: str, id_: str, *, check: bool = True):
