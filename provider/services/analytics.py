@@ -21,7 +21,6 @@ from .. import jobs
 from ..answers import json_body, without
 from ..errors import BadAnswer, BadRequest, ConfigError, NotFound
 from ..http import ERROR_CODES, Request, transport
-from .names import password_problems  # noqa: F401
 
 API = "/api/20210901"
 WORK_REQUEST_TIMEOUT = 4 * 3600.0  # a snapshot of a large instance takes a long time; the id is kept meanwhile

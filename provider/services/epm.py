@@ -37,7 +37,6 @@ from .. import jobs
 from ..answers import json_body, without
 from ..errors import AccessDenied, BadAnswer, ConfigError, NotFound, StoreError
 from ..http import Request, transport
-from .names import copy_from_file_name, exported_object_name, imported_file_name, is_snapshot  # noqa: F401
 
 JOB_TIMEOUT = 4 * 3600.0
 

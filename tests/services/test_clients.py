@@ -5,7 +5,7 @@ from __future__ import annotations
 import pytest
 
 from pulumi_objectcopy import jobs
-from pulumi_objectcopy.services import analytics, epm
+from pulumi_objectcopy.services import analytics, epm, names
 from pulumi_objectcopy.stores.base import AccessDenied, ConfigError
 
 FAST = jobs.Backoff(first=0.01, cap=0.05, jitter=0)  # the emulators advance per poll, not per second
@@ -45,8 +45,8 @@ def register_payload(name: str) -> dict:
 
 
 def test_password_rule():
-    assert analytics.password_problems("GoodPassw0rd") == []
-    assert analytics.password_problems("short") == ["8 to 50 characters", "a digit", "an upper-case letter"]
+    assert names.password_problems("GoodPassw0rd") == []
+    assert names.password_problems("short") == ["8 to 50 characters", "a digit", "an upper-case letter"]
 
 
 def test_create_snapshot_then_restore(oac):
@@ -108,14 +108,14 @@ def test_epm_failure_carries_details(epm_env, api_key):
 
 
 def test_epm_naming_assumptions():
-    assert epm.exported_object_name("Artifact Snapshot", "LCM") == "Artifact Snapshot.zip"
-    assert epm.exported_object_name("inbox/data.csv", "EXTERNAL") == "data.csv"
-    assert epm.exported_object_name("inbox\\data.csv", None) == "data.csv"
-    assert epm.imported_file_name("golden/Restore Me.zip") == "Restore Me"
-    assert epm.imported_file_name("Snap.ZIP") == "Snap"
-    assert epm.imported_file_name("load.csv") == "load.csv"
-    assert epm.copy_from_file_name("Restore Me", "golden/Restore Me.zip") == "Restore Me.zip"
-    assert epm.copy_from_file_name("inbox/load.csv", "load.csv") == "inbox/load.csv"
+    assert names.exported_object_name("Artifact Snapshot", "LCM") == "Artifact Snapshot.zip"
+    assert names.exported_object_name("inbox/data.csv", "EXTERNAL") == "data.csv"
+    assert names.exported_object_name("inbox\\data.csv", None) == "data.csv"
+    assert names.imported_file_name("golden/Restore Me.zip") == "Restore Me"
+    assert names.imported_file_name("Snap.ZIP") == "Snap"
+    assert names.imported_file_name("load.csv") == "load.csv"
+    assert names.copy_from_file_name("Restore Me", "golden/Restore Me.zip") == "Restore Me.zip"
+    assert names.copy_from_file_name("inbox/load.csv", "load.csv") == "inbox/load.csv"
 
 
 def test_epm_file_field_and_its_hint(monkeypatch):
