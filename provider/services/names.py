@@ -1,6 +1,5 @@
 """The services' naming and password rules, pure: a plan checks them without loading the HTTP client (the
-schemas' rules in core/epm_schema.py and core/analytics_schema.py call them; services/epm.py and
-services/analytics.py use and name them too)."""
+schemas' rules in core/epm_schema.py and core/analytics_schema.py, and the EPM transfers in core/, call them)."""
 from __future__ import annotations
 
 import re
