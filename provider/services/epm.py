@@ -15,8 +15,8 @@ Copy From Object Store v3 takes, beside `url` and the credential fields, the nam
 `fileName` (v2's name for it; EPM Automate's copyFromObjectStorage2 calls it targetFile). An environment answers a
 request without it "EPM status 4: Invalid parameter: missing required parameter(s): fileName".
 
-Assumptions not settled by Oracle's pages (specs/apis.md §6), each kept in one function below and shared with the
-test emulator, are pure and live in services/names.py (a plan checks them without the HTTP client):
+Assumptions not settled by Oracle's pages (specs/apis.md §6), each kept in one pure function in services/names.py (a
+plan checks them without the HTTP client) and followed by the test emulator:
 exported_object_name (the object Copy To writes when the URL names only the bucket), imported_file_name (the name
 the environment lists an imported object under, by default) and copy_from_file_name (the `fileName` sent for it).
 """
